@@ -1,0 +1,197 @@
+// Package app is the bmpstream command: flag parsing (goBMP's flag names), building the
+// publishers, running the BMP server until a signal, draining on shutdown, and the
+// offline "inspect" subcommand.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/golang/glog"
+	"github.com/spf13/pflag"
+
+	"github.com/bmpstream/bmpstream/internal/server"
+	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/pkg/publisher"
+	"github.com/bmpstream/bmpstream/pkg/publisher/file"
+)
+
+// Version is set at build time (-ldflags "-X …/internal/app.Version=v1.2.3").
+var Version = "dev"
+
+// Options are the collector's settings.
+type Options struct {
+	SourcePort      int
+	BindAddress     string
+	Dump            string
+	MsgFile         string
+	DumpFormat      string
+	SplitAF         bool
+	MaxMessageSize  int
+	GoBMPPeerAction bool
+	QueueSize       int
+	ShutdownTimeout time.Duration
+}
+
+func defaultOptions() Options {
+	return Options{SourcePort: 5000, Dump: "console", DumpFormat: "jsonl", SplitAF: true,
+		MaxMessageSize: 1 << 20, QueueSize: 64, ShutdownTimeout: 30 * time.Second}
+}
+
+func newFlagSet(o *Options, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("bmpstream", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.SourcePort, "source-port", o.SourcePort, "TCP port to accept BMP sessions on")
+	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress, "address to listen on (default: all interfaces)")
+	fs.StringVar(&o.Dump, "dump", o.Dump, "output: console (JSON Lines on stdout) or file (JSON Lines in --msg-file)")
+	fs.StringVar(&o.MsgFile, "msg-file", o.MsgFile, "output file for --dump=file (created or truncated)")
+	fs.StringVar(&o.DumpFormat, "dump-format", o.DumpFormat, "line format: jsonl (one flat record per line) or gobmp (goBMP's {msg_type,msg_hash,msg_data} envelope)")
+	fs.BoolVar(&o.SplitAF, "split-af", o.SplitAF, "split unicast/L3VPN/SR Policy/FlowSpec by address family (topics; goBMP msg_type numbers)")
+	fs.IntVar(&o.MaxMessageSize, "max-message-size", o.MaxMessageSize, "largest BMP message accepted, in bytes; a longer one ends that router's session")
+	fs.BoolVar(&o.GoBMPPeerAction, "gobmp-peer-action", o.GoBMPPeerAction, `Peer Up records carry goBMP's action "add" instead of "up"`)
+	fs.IntVar(&o.QueueSize, "queue-size", o.QueueSize, "batches queued per output before reading from routers pauses (backpressure)")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGTERM/SIGINT, how long to wait for sessions and outputs to drain")
+	// glog's flags (-v, --logtostderr, --log_dir, …).
+	gfs := flag.NewFlagSet("glog", flag.ContinueOnError)
+	for _, name := range []string{"v", "vmodule", "logtostderr", "alsologtostderr", "log_dir", "stderrthreshold", "log_backtrace_at"} {
+		if f := flag.CommandLine.Lookup(name); f != nil {
+			gfs.Var(f.Value, f.Name, f.Usage)
+		}
+	}
+	fs.AddGoFlagSet(gfs)
+	return fs
+}
+
+const usageHead = `bmpstream — BGP Monitoring Protocol (RFC 7854) collector
+
+Usage:
+  bmpstream [flags]                 accept BMP sessions, write one JSON record per line
+  bmpstream inspect [flags] FILE... decode captures (.bmp, .pcap, .pcapng) offline to JSON Lines
+  bmpstream --version
+
+Examples:
+  bmpstream --source-port=5000 --dump=console
+  bmpstream --dump=file --msg-file=records.json -v 1
+  bmpstream inspect capture.pcap | jq 'select(.type=="peer")'
+
+Flags:
+`
+
+// Main runs the command with args (without the program name) and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "inspect" {
+		return inspectMain(args[1:], stdout, stderr)
+	}
+	o := defaultOptions()
+	fs := newFlagSet(&o, stderr)
+	version := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageHead)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *version {
+		fmt.Fprintln(stdout, "bmpstream", Version)
+		return 0
+	}
+	if f := flag.CommandLine.Lookup("logtostderr"); f != nil && !fs.Changed("logtostderr") && !fs.Changed("log_dir") {
+		_ = f.Value.Set("true")
+	}
+	defer glog.Flush()
+	if err := run(o); err != nil {
+		glog.Errorf("event=fatal err=%q", err)
+		fmt.Fprintln(stderr, "bmpstream:", err)
+		return 1
+	}
+	return 0
+}
+
+// buildOutputs returns the sinks selected by the options.
+func buildOutputs(o Options) (publisher.Publisher, []*publisher.Queue, error) {
+	format, err := file.ParseFormat(o.DumpFormat)
+	if err != nil {
+		return nil, nil, err
+	}
+	fopts := file.Options{Format: format, SplitAF: o.SplitAF}
+	var sink publisher.Sink
+	switch o.Dump {
+	case "console", "":
+		sink = file.Console(fopts)
+	case "file":
+		if o.MsgFile == "" {
+			return nil, nil, errors.New("--dump=file needs --msg-file")
+		}
+		f, err := file.Create(o.MsgFile, fopts)
+		if err != nil {
+			return nil, nil, err
+		}
+		sink = f
+	default:
+		return nil, nil, fmt.Errorf("unknown --dump %q (want console or file)", o.Dump)
+	}
+	q := publisher.NewQueue(sink, o.QueueSize, publisher.Block)
+	return publisher.Fanout{q}, []*publisher.Queue{q}, nil
+}
+
+func run(o Options) error {
+	if o.SourcePort < 1 || o.SourcePort > 65535 {
+		return fmt.Errorf("--source-port %d out of range 1-65535", o.SourcePort)
+	}
+	pub, queues, err := buildOutputs(o)
+	if err != nil {
+		return err
+	}
+	counters := &session.Counters{}
+	srv := server.New(server.Config{
+		Listen:         net.JoinHostPort(o.BindAddress, strconv.Itoa(o.SourcePort)),
+		MaxMessageSize: o.MaxMessageSize,
+		Session:        session.Config{GoBMPPeerAction: o.GoBMPPeerAction, Counters: counters},
+		Publisher:      pub,
+	})
+	if err := srv.Listen(); err != nil {
+		pub.Close()
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case s := <-sig:
+		glog.Infof("event=shutdown signal=%s timeout=%s", s, o.ShutdownTimeout)
+	case err := <-errc:
+		pub.Close()
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		glog.Errorf("event=shutdown_timeout err=%q", err)
+	}
+	closeErr := pub.Close()
+	var dropped, failed uint64
+	for _, q := range queues {
+		dropped += q.Stats.Dropped.Load()
+		failed += q.Stats.Failed.Load()
+	}
+	glog.Infof("event=stopped sessions=%d bytes=%d records_dropped=%d records_failed=%d",
+		srv.Stats.Total.Load(), srv.Stats.BytesRead.Load(), dropped, failed)
+	if dropped+failed > 0 {
+		return fmt.Errorf("%d records could not be delivered", dropped+failed)
+	}
+	return closeErr
+}

@@ -1,0 +1,247 @@
+// Package server accepts BMP sessions from routers and runs one reader per connection:
+// it frames BMP messages off the socket (bounded size), feeds them to a session.Session in
+// order, and flushes the session's records to the publisher whenever it has read all that
+// was available, so a slow publisher slows down the reading (TCP backpressure). It owns the
+// session lifecycle: lossless close when a router disconnects, and drain on shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang/glog"
+
+	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/pkg/bmp"
+	"github.com/bmpstream/bmpstream/pkg/publisher"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Listen is the TCP address to listen on (host:port; empty host = all interfaces).
+	Listen string
+	// MaxMessageSize bounds a BMP message; a longer one ends the session.
+	MaxMessageSize int
+	Session        session.Config
+	Publisher      publisher.Publisher
+}
+
+// End reasons of a session (label values of the sessions-ended counter).
+const (
+	EndEOF        = "eof"
+	EndTorn       = "torn_message"
+	EndBadVersion = "bad_version"
+	EndTooLarge   = "message_too_large"
+	EndTooShort   = "bad_length"
+	EndReadError  = "read_error"
+	EndShutdown   = "shutdown"
+	EndOutput     = "output_error"
+)
+
+// EndReasons lists every end reason.
+var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput}
+
+// Stats are server-wide counters.
+type Stats struct {
+	Open, Total atomic.Int64
+	BytesRead   atomic.Uint64
+	mu          sync.Mutex
+	ended       map[string]uint64
+}
+
+// Ended returns how many sessions ended for reason.
+func (s *Stats) Ended(reason string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended[reason]
+}
+
+func (s *Stats) end(reason string) {
+	s.mu.Lock()
+	if s.ended == nil {
+		s.ended = make(map[string]uint64)
+	}
+	s.ended[reason]++
+	s.mu.Unlock()
+}
+
+// Server is a BMP listener.
+type Server struct {
+	cfg   Config
+	Stats Stats
+
+	ln       net.Listener
+	ctx      context.Context // cancelled only when a shutdown gives up waiting
+	cancel   context.CancelFunc
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	wg       sync.WaitGroup
+	stopping atomic.Bool
+}
+
+// New returns a server; call Listen, then Serve.
+func New(cfg Config) *Server {
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = 1 << 20
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{})}
+}
+
+// Listen binds the listening socket.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address (after Listen).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve accepts connections until Shutdown. It returns nil after a Shutdown.
+func (s *Server) Serve() error {
+	glog.Infof("event=listening address=%s", s.ln.Addr())
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			if s.stopping.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.ServeConn(conn)
+	}
+}
+
+// ServeConn runs a BMP session on an established connection (accepted, or dialled in
+// active mode) in its own goroutine.
+func (s *Server) ServeConn(conn net.Conn) {
+	s.mu.Lock()
+	if s.stopping.Load() {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.conns[conn] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		s.run(conn)
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+	}()
+}
+
+func remoteAddrPort(c net.Conn) netip.AddrPort {
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+	return ap
+}
+
+// run reads one router's stream to its end. Every record of every complete message is
+// handed to the publisher before the connection is released.
+func (s *Server) run(conn net.Conn) {
+	s.Stats.Open.Add(1)
+	s.Stats.Total.Add(1)
+	defer s.Stats.Open.Add(-1)
+	sess := session.New(s.ctx, s.cfg.Session, remoteAddrPort(conn), s.cfg.Publisher.Publish)
+	glog.Infof("router=%s event=connected", sess.ID())
+	r := bmp.NewReader(conn, s.cfg.MaxMessageSize)
+	start := time.Now()
+	var reason string
+	var cause error
+	for {
+		_, msg, err := r.Next()
+		if err != nil {
+			reason, cause = s.classify(err)
+			break
+		}
+		if err := sess.Handle(msg, time.Now()); err != nil {
+			reason, cause = EndOutput, err
+			break
+		}
+		if r.Buffered() == 0 {
+			if err := sess.Flush(); err != nil {
+				reason, cause = EndOutput, err
+				break
+			}
+		}
+	}
+	if err := sess.Flush(); err != nil && reason != EndOutput {
+		reason, cause = EndOutput, err
+	}
+	conn.Close()
+	s.Stats.BytesRead.Add(r.BytesRead())
+	s.Stats.end(reason)
+	switch reason {
+	case EndEOF, EndShutdown:
+		glog.Infof("router=%s event=disconnected reason=%s messages=%d bytes=%d duration=%s",
+			sess.ID(), reason, sess.MessagesDecoded, r.BytesRead(), time.Since(start).Round(time.Millisecond))
+	default:
+		glog.Errorf("router=%s event=session_ended reason=%s messages=%d bytes=%d err=%q",
+			sess.ID(), reason, sess.MessagesDecoded, r.BytesRead(), cause)
+	}
+}
+
+func (s *Server) classify(err error) (string, error) {
+	var torn *bmp.TornError
+	switch {
+	case errors.Is(err, io.EOF):
+		return EndEOF, nil
+	case errors.As(err, &torn):
+		return EndTorn, err
+	case errors.Is(err, bmp.ErrBadVersion):
+		return EndBadVersion, err
+	case errors.Is(err, bmp.ErrTooLarge):
+		return EndTooLarge, err
+	case errors.Is(err, bmp.ErrTooShort):
+		return EndTooShort, err
+	case s.stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded):
+		return EndShutdown, nil
+	}
+	return EndReadError, err
+}
+
+// Shutdown stops accepting, lets every session finish the messages it has already read
+// and publish their records, and waits for them until ctx is done; then it cancels what is
+// still blocked (those records are counted as dropped by the publisher).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopping.Store(true)
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for c := range s.conns {
+		// Unblock readers: what is already in user-space buffers is still processed.
+		_ = c.SetReadDeadline(time.Now())
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-done
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,233 @@
+package session
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"time"
+
+	"github.com/bmpstream/bmpstream/pkg/bgp"
+	"github.com/bmpstream/bmpstream/pkg/bmp"
+	"github.com/bmpstream/bmpstream/pkg/record"
+)
+
+// peerKey identifies a monitored peer: peer type, distinguisher and address (bytes 0 and
+// 2..25 of the per-peer header). The flags vary between the views of one peer and are
+// not part of the key.
+type peerKey [25]byte
+
+func keyOf(h *bmp.PeerHeader) peerKey {
+	var k peerKey
+	k[0] = h.Type
+	copy(k[1:], h.Raw[2:26])
+	return k
+}
+
+// peerState is what a session remembers about a peer.
+type peerState struct {
+	// asID is the AS and BGP ID the derived fields were computed from (bytes 26..33 of
+	// the per-peer header); they are recomputed when a message carries other values.
+	asID   [8]byte
+	fields record.PeerFields
+	hash   record.MD5
+	// ADD-PATH families per direction, from the Peer Up OPENs (RFC 7911, RFC 9069).
+	addPathIn, addPathOut, addPathLocRIB []bgp.Family
+	tableName                            string
+	// mismatchLogged remembers the families whose ADD-PATH mismatch was logged.
+	mismatchLogged map[bgp.Family]bool
+}
+
+// peer returns the state of the peer in h, creating it and refreshing the derived fields
+// when needed, and sets the per-message fields (timestamps).
+func (s *Session) peer(h *bmp.PeerHeader, recv time.Time) *peerState {
+	k := keyOf(h)
+	p := s.peers[k]
+	if p == nil {
+		p = &peerState{}
+		s.peers[k] = p
+		p.refresh(h)
+	} else if string(p.asID[:]) != string(h.Raw[26:34]) {
+		p.refresh(h)
+	}
+	p.fields.Timestamp = peerTime(h)
+	p.fields.CollectorTimestamp = recv
+	return p
+}
+
+func (p *peerState) refresh(h *bmp.PeerHeader) {
+	copy(p.asID[:], h.Raw[26:34])
+	var addr [16]byte
+	copy(addr[:], h.Raw[10:26])
+	p.hash = record.PeerHash(h.Distinguisher, addr, h.AS, h.BGPID)
+	p.fields = record.PeerFields{
+		PeerHash:  p.hash.String(),
+		PeerIP:    h.Address,
+		PeerType:  h.Type,
+		PeerASN:   h.AS,
+		PeerBGPID: bgpID(h.BGPID),
+	}
+	if h.Type != bmp.PeerTypeGlobal {
+		p.fields.PeerRD = h.RDString()
+	}
+}
+
+func bgpID(b [4]byte) netip.Addr { return netip.AddrFrom4(b) }
+
+// peerTime is the per-peer header timestamp; an all-zero timestamp means "not set".
+func peerTime(h *bmp.PeerHeader) time.Time {
+	if h.TimestampSec == 0 && h.TimestampUsec == 0 {
+		return time.Time{}
+	}
+	return h.Time()
+}
+
+// ribFlags derives the RIB view of a message from its per-peer header.
+func ribFlags(h *bmp.PeerHeader, p *peerState) record.RIBFlags {
+	if h.Type == bmp.PeerTypeLocRIB {
+		return record.RIBFlags{IsLocRIB: true, IsLocRIBFiltered: h.IsFiltered(), TableName: p.tableName}
+	}
+	out := h.IsAdjRIBOut()
+	post := h.IsPostPolicy()
+	return record.RIBFlags{IsAdjRIBOut: out, IsAdjRIBOutPostPolicy: out && post, IsAdjRIBInPostPolicy: !out && post}
+}
+
+// addPathFor returns the ADD-PATH families that apply to a Route Monitoring message.
+func (p *peerState) addPathFor(h *bmp.PeerHeader) []bgp.Family {
+	switch {
+	case h.Type == bmp.PeerTypeLocRIB:
+		return p.addPathLocRIB
+	case h.IsAdjRIBOut():
+		return p.addPathOut
+	}
+	return p.addPathIn
+}
+
+func (s *Session) peerAction(up bool) string {
+	switch {
+	case !up:
+		return record.ActionDown
+	case s.cfg.GoBMPPeerAction:
+		return record.ActionPeerUpGoBMP
+	}
+	return record.ActionUp
+}
+
+// peerRecord fills the fields common to Peer Up and Peer Down records.
+func (s *Session) peerRecord(r *record.Peer, h *bmp.PeerHeader, p *peerState, up bool) {
+	rd := h.RDString()
+	*r = record.Peer{
+		Head:               record.Head{Action: s.peerAction(up), Sequence: s.nextSeq()},
+		RouterFields:       s.router,
+		PeerHash:           p.fields.PeerHash,
+		RemoteBGPID:        p.fields.PeerBGPID,
+		RemoteIP:           h.Address,
+		RemoteASN:          h.AS,
+		PeerType:           h.Type,
+		PeerRD:             rd,
+		Timestamp:          p.fields.Timestamp,
+		CollectorTimestamp: p.fields.CollectorTimestamp,
+		IsIPv4:             h.Address.Is4(),
+		RIBFlags:           ribFlags(h, p),
+	}
+	r.Hash = s.parts.Reset().Str("peer").Str(s.router.RouterHash).Addr(p.fields.PeerBGPID).
+		Addr(h.Address).Uint(uint64(h.AS)).Uint(uint64(h.Type)).Str(rd).Sum().String()
+}
+
+func (s *Session) peerUp(recv time.Time) {
+	h, up := &s.msg.Peer, &s.msg.PeerUp
+	p := s.peer(h, recv)
+	for _, t := range up.Info {
+		if t.Type == bmp.InfoVRFTableName {
+			p.tableName = string(t.Value)
+		}
+	}
+	var r record.Peer
+	s.peerRecord(&r, h, p, true)
+	r.LocalIP = up.LocalAddress
+	lp, rp := up.LocalPort, up.RemotePort
+	r.LocalPort, r.RemotePort = &lp, &rp
+	for _, t := range up.Info {
+		switch t.Type {
+		case bmp.InfoString:
+			r.InfoStrings = append(r.InfoStrings, string(t.Value))
+		case bmp.InfoAdminLabel:
+			r.AdminLabel = string(t.Value)
+		}
+	}
+	sent, errS := bgp.ParseOpen(up.SentOpen)
+	recvd, errR := bgp.ParseOpen(up.ReceivedOpen)
+	for _, e := range []error{errS, errR} {
+		if e != nil {
+			s.cfg.Counters.DecodeErrors[ErrOpen].Add(1)
+			s.logf("router=%s peer=%s event=decode_error layer=bgp_open msg_type=peer_up err=%q", s.id, h.Address, e)
+		}
+	}
+	if sent != nil {
+		as, id, ht := sent.AS(), netip.AddrFrom4(sent.BGPID), sent.HoldTime
+		r.LocalASN, r.LocalBGPID, r.AdvHoldTime = &as, id, &ht
+		r.AdvCap = capabilities(sent)
+		p.addPathLocRIB = p.addPathLocRIB[:0]
+		for _, f := range sent.AddPath {
+			if f.Mode != 0 {
+				p.addPathLocRIB = append(p.addPathLocRIB, f.Family)
+			}
+		}
+	}
+	if recvd != nil {
+		ht := recvd.HoldTime
+		r.RemoteHoldTime = &ht
+		r.RecvCap = capabilities(recvd)
+	}
+	if sent != nil && recvd != nil {
+		p.addPathIn = bgp.AddPathFamilies(recvd, sent)
+		p.addPathOut = bgp.AddPathFamilies(sent, recvd)
+	}
+	r.TableName = p.tableName
+	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
+}
+
+func capabilities(o *bgp.Open) record.Capabilities {
+	cs := make(record.Capabilities, 0, len(o.Caps))
+	for _, c := range o.Caps {
+		cs = append(cs, record.Capability{Code: c.Code, Value: hex.EncodeToString(c.Value), Descr: bgp.CapabilityName(c.Code)})
+	}
+	return cs
+}
+
+func (s *Session) peerDown(recv time.Time) {
+	h, d := &s.msg.Peer, &s.msg.PeerDown
+	p := s.peer(h, recv)
+	for _, t := range d.TLVs {
+		if t.Type == bmp.InfoVRFTableName {
+			p.tableName = string(t.Value)
+		}
+	}
+	var r record.Peer
+	s.peerRecord(&r, h, p, false)
+	reason := d.Reason
+	r.Reason = &reason
+	r.ReasonText = bmp.PeerDownReasonName(reason)
+	if len(d.Data) > 0 {
+		r.InfoData = hex.EncodeToString(d.Data)
+	}
+	if d.HasFSMEvent {
+		ev := d.FSMEvent
+		r.FSMEvent = &ev
+	}
+	if len(d.Notification) > 0 {
+		n, err := bgp.ParseNotification(d.Notification)
+		if err != nil {
+			s.cfg.Counters.DecodeErrors[ErrNotification].Add(1)
+			s.logf("router=%s peer=%s event=decode_error layer=bgp_notification msg_type=peer_down err=%q", s.id, h.Address, err)
+		} else {
+			code, sub := n.Code, n.Subcode
+			r.ErrorCode, r.ErrorSub = &code, &sub
+			r.ErrorText = bgp.NotificationCodeName(code) + ": " + bgp.NotificationSubcodeName(code, sub)
+			if msg, ok := n.ShutdownMessage(); ok && msg != "" {
+				r.ErrorText += ": " + msg
+			}
+		}
+	}
+	r.TableName = p.tableName
+	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
+	delete(s.peers, keyOf(h))
+}

@@ -1,0 +1,204 @@
+package session
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"time"
+
+	"github.com/golang/glog"
+
+	"github.com/bmpstream/bmpstream/pkg/bgp"
+	"github.com/bmpstream/bmpstream/pkg/bmp"
+	"github.com/bmpstream/bmpstream/pkg/record"
+)
+
+// rmUpdateOffset is where the BGP UPDATE starts in a BMPv3 Route Monitoring message.
+const rmUpdateOffset = bmp.CommonHeaderLen + bmp.PeerHeaderLen
+
+// routeMonitoring turns one Route Monitoring message into records, in this order:
+// classic withdrawn routes, each MP_UNREACH_NLRI, each MP_REACH_NLRI, classic NLRI (or
+// one End-of-RIB record). Every part of the UPDATE produces records.
+func (s *Session) routeMonitoring(recv time.Time) {
+	h := &s.msg.Peer
+	p := s.peer(h, recv)
+	s.opts.AS4 = h.Type == bmp.PeerTypeLocRIB || !h.IsAS2()
+	s.opts.AddPath = p.addPathFor(h)
+	if err := bgp.ParseUpdate(s.msg.RouteMonitoring.Update, &s.opts, &s.upd); err != nil {
+		s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
+		s.logf("router=%s peer=%s peer_type=%d event=decode_error layer=bgp_update msg_type=route_monitoring %s err=%q",
+			s.id, h.Address, h.Type, bgpOffset(err, rmUpdateOffset), err)
+		return
+	}
+	u := &s.upd
+	s.checkAddPath(h, p, u)
+
+	flags := ribFlags(h, p)
+	r := &s.pfx
+	*r = record.UnicastPrefix{RouterFields: s.router, PeerFields: p.fields, RIBFlags: flags}
+	if len(u.NLRI) > 0 || len(u.MPReach) > 0 {
+		s.fillAttrs(&u.Attrs)
+	}
+	origin, hasOrigin := u.Attrs.OriginAS()
+
+	if u.EndOfRIB {
+		action := record.ActionDel
+		if u.EORFamily == bgp.FamilyIPv4Unicast && len(u.MPUnreach) == 0 {
+			action = record.ActionAdd // goBMP: a legacy (empty UPDATE) EoR is an "add"
+		}
+		s.eor(r, u.EORFamily, action, p)
+		return
+	}
+	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.Withdrawn, false, netip.Addr{}, netip.Addr{}, 0, false)
+	for i := range u.MPUnreach {
+		m := &u.MPUnreach[i]
+		if isIPFamily(m.Family) {
+			s.emitPrefixes(r, p, m.Family, m.Prefixes, false, netip.Addr{}, netip.Addr{}, 0, false)
+		} else {
+			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags)
+		}
+	}
+	for i := range u.MPReach {
+		m := &u.MPReach[i]
+		var nh, ll netip.Addr
+		if len(m.NextHop) > 0 {
+			nh = m.NextHop[0]
+		}
+		if len(m.NextHop) > 1 {
+			ll = m.NextHop[1]
+		}
+		if isIPFamily(m.Family) {
+			s.emitPrefixes(r, p, m.Family, m.Prefixes, true, nh, ll, origin, hasOrigin)
+		} else {
+			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags)
+		}
+	}
+	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.NLRI, true, u.Attrs.NextHop, netip.Addr{}, origin, hasOrigin)
+}
+
+// isIPFamily reports the families whose NLRI are IP prefixes emitted as unicast_prefix
+// (unicast and labelled unicast) or multicast_prefix records.
+func isIPFamily(f bgp.Family) bool {
+	if f.AFI != bgp.AFIIPv4 && f.AFI != bgp.AFIIPv6 {
+		return false
+	}
+	return f.SAFI == bgp.SAFIUnicast || f.SAFI == bgp.SAFILabeled || f.SAFI == bgp.SAFIMulticast
+}
+
+func recordTypeOf(f bgp.Family) record.Type {
+	if f.SAFI == bgp.SAFIMulticast {
+		return record.TypeMulticastPrefix
+	}
+	return record.TypeUnicastPrefix
+}
+
+// emitPrefixes appends one record per prefix. r holds the fields shared by the UPDATE.
+func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Family, prefixes []bgp.Prefix, announce bool,
+	nh, linkLocal netip.Addr, origin uint32, hasOrigin bool) {
+	if len(prefixes) == 0 {
+		return
+	}
+	t := recordTypeOf(f)
+	ipv4 := f.AFI == bgp.AFIIPv4
+	for i := range prefixes {
+		pf := &prefixes[i]
+		r.Kind = t
+		r.Head = record.Head{Sequence: s.nextSeq()}
+		r.IsIPv4 = ipv4
+		r.IsEOR = false
+		r.SetPrefix(pf.Prefix)
+		r.PathID = nil
+		if pf.HasPathID {
+			r.SetPathID(pf.PathID)
+		}
+		r.Labels = pf.Labels
+		if announce {
+			r.Action = record.ActionAdd
+			r.BaseAttrs = &s.attrs
+			r.Nexthop, r.NexthopLinkLocal = nh, linkLocal
+			r.IsNexthopIPv4 = nh.Is4()
+			r.OriginAS = nil
+			if hasOrigin {
+				r.SetOriginAS(origin)
+			}
+		} else {
+			r.Action = record.ActionDel
+			r.BaseAttrs = nil
+			r.Nexthop, r.NexthopLinkLocal = netip.Addr{}, netip.Addr{}
+			r.IsNexthopIPv4 = false
+			r.OriginAS = nil
+		}
+		var pathID uint64
+		if pf.HasPathID {
+			pathID = uint64(pf.PathID)
+		}
+		kind := "unicast"
+		if t == record.TypeMulticastPrefix {
+			kind = "multicast"
+		}
+		r.Hash = s.parts.Reset().Str(kind).Str(s.router.RouterHash).Str(p.fields.PeerHash).
+			Addr(pf.Prefix.Addr()).Uint(uint64(pf.Prefix.Bits())).Bool(ipv4).Uint(pathID).Labels(pf.Labels).Sum()
+		s.add(r, t, ipv4, p.hash)
+	}
+}
+
+// eor appends one End-of-RIB record for family f.
+func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *peerState) {
+	if !isIPFamily(f) {
+		h := &s.msg.Peer
+		s.unknownNLRI(h, p, f, nil, action, r.RIBFlags)
+		return
+	}
+	t := recordTypeOf(f)
+	r.Kind = t
+	r.Head = record.Head{Action: action, Sequence: s.nextSeq()}
+	r.IsIPv4 = f.AFI == bgp.AFIIPv4
+	r.IsEOR = true
+	r.BaseAttrs = nil
+	s.add(r, t, r.IsIPv4, p.hash)
+}
+
+// unknownNLRI records a route of a family bmpstream does not decode (raw NLRI in hex).
+func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlri []byte, action string, flags record.RIBFlags) {
+	r := record.UnknownNLRI{
+		Head:         record.Head{Action: action, Sequence: s.nextSeq()},
+		RouterFields: s.router,
+		PeerFields:   p.fields,
+		AFI:          f.AFI,
+		SAFI:         f.SAFI,
+		IsIPv4:       f.AFI == bgp.AFIIPv4,
+		NLRI:         hex.EncodeToString(nlri),
+		RIBFlags:     flags,
+	}
+	s.add(&r, record.TypeUnknownNLRI, r.IsIPv4, p.hash)
+}
+
+// checkAddPath counts every NLRI section that only parsed with the opposite ADD-PATH
+// setting and logs it once per peer and family.
+func (s *Session) checkAddPath(h *bmp.PeerHeader, p *peerState, u *bgp.Update) {
+	note := func(f bgp.Family, withPathID bool) {
+		s.cfg.Counters.AddPathMismatches.Add(1)
+		if p.mismatchLogged == nil {
+			p.mismatchLogged = make(map[bgp.Family]bool)
+		}
+		if p.mismatchLogged[f] {
+			return
+		}
+		p.mismatchLogged[f] = true
+		glog.Warningf("router=%s peer=%s peer_type=%d family=%d/%d event=add_path_mismatch with_path_id=%t note=%q",
+			s.id, h.Address, h.Type, f.AFI, f.SAFI, withPathID,
+			"NLRI did not parse with the ADD-PATH setting negotiated in Peer Up but did with the opposite one; accepted")
+	}
+	if u.AddPathMismatch {
+		note(bgp.FamilyIPv4Unicast, u.AddPath)
+	}
+	for i := range u.MPReach {
+		if u.MPReach[i].AddPathMismatch {
+			note(u.MPReach[i].Family, u.MPReach[i].AddPath)
+		}
+	}
+	for i := range u.MPUnreach {
+		if u.MPUnreach[i].AddPathMismatch {
+			note(u.MPUnreach[i].Family, u.MPUnreach[i].AddPath)
+		}
+	}
+}

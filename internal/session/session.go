@@ -1,0 +1,209 @@
+// Package session turns one router's BMP stream into records, in the order the router sent
+// them. A Session owns the per-router state (router identity, Initiation sysName, and per
+// peer: hashes, ADD-PATH directions from the Peer Up OPENs, Loc-RIB table names), decodes
+// each BMP message with packages bmp and bgp, and appends the records to a batch that it
+// hands to its output when the batch is full or when the caller flushes (before it would
+// block reading). It does no I/O of its own and is used both by the network server and by
+// the offline inspect command.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/golang/glog"
+
+	"github.com/bmpstream/bmpstream/pkg/bgp"
+	"github.com/bmpstream/bmpstream/pkg/bmp"
+	"github.com/bmpstream/bmpstream/pkg/record"
+)
+
+// Output receives finished batches (normally publisher.Publisher.Publish). It may block:
+// that is how a slow sink slows down the reading of the router's socket.
+type Output func(ctx context.Context, b *record.Batch) error
+
+// Config holds what a session needs from the command line.
+type Config struct {
+	// GoBMPPeerAction makes Peer Up records carry goBMP's action "add" instead of "up".
+	GoBMPPeerAction bool
+	// MaxBatchBytes / MaxBatchRecords bound a batch before it is handed to the output.
+	MaxBatchBytes   int
+	MaxBatchRecords int
+	// Counters, shared by all sessions (may be nil).
+	Counters *Counters
+}
+
+func (c *Config) defaults() {
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = 256 << 10
+	}
+	if c.MaxBatchRecords <= 0 {
+		c.MaxBatchRecords = 4096
+	}
+	if c.Counters == nil {
+		c.Counters = &Counters{}
+	}
+}
+
+// Session decodes the BMP stream of one router connection.
+type Session struct {
+	cfg    Config
+	ctx    context.Context
+	out    Output
+	remote netip.AddrPort
+	router record.RouterFields
+	rhash  record.MD5
+	// id is the router's label in logs: address:port and, once known, sysName.
+	id, baseID string
+
+	seq   uint64
+	peers map[peerKey]*peerState
+	batch *record.Batch
+
+	// Reused decoding state.
+	msg   bmp.Message
+	upd   bgp.Update
+	opts  bgp.DecodeOptions
+	attrs record.BaseAttrs
+	pfx   record.UnicastPrefix
+	parts record.Parts
+	scr   attrScratch
+	log   logLimiter
+
+	// MessagesDecoded counts BMP messages handled by this session.
+	MessagesDecoded uint64
+}
+
+// New returns a session for the router at remote. Records go to out.
+func New(ctx context.Context, cfg Config, remote netip.AddrPort, out Output) *Session {
+	cfg.defaults()
+	ip := remote.Addr().Unmap()
+	s := &Session{cfg: cfg, ctx: ctx, out: out, remote: remote, peers: make(map[peerKey]*peerState)}
+	s.rhash = record.RouterHash(ip)
+	s.router = record.RouterFields{RouterHash: s.rhash.String(), RouterIP: ip}
+	s.baseID = netip.AddrPortFrom(ip, remote.Port()).String()
+	s.id = s.baseID
+	return s
+}
+
+// Router returns the router identity fields (address, hash, sysName once known).
+func (s *Session) Router() record.RouterFields { return s.router }
+
+// ID is the router's label for logs.
+func (s *Session) ID() string { return s.id }
+
+// Handle decodes one complete BMP message (common header included) received at recv and
+// appends its records. Malformed content is counted and logged; the error returned is only
+// the output's (for example the context ending while the output blocks).
+func (s *Session) Handle(msg []byte, recv time.Time) error {
+	c := s.cfg.Counters
+	s.MessagesDecoded++
+	if err := s.msg.Decode(msg); err != nil {
+		typ := uint8(255)
+		if len(msg) >= bmp.CommonHeaderLen {
+			typ = msg[5]
+		}
+		c.countMessage(typ)
+		c.DecodeErrors[ErrBMP].Add(1)
+		s.logf("router=%s event=decode_error layer=bmp msg_type=%s err=%q", s.id, bmp.MessageTypeName(typ), err)
+		return nil
+	}
+	c.countMessage(s.msg.Header.Type)
+	if s.batch == nil {
+		s.batch = record.NewBatch()
+	}
+	switch s.msg.Header.Type {
+	case bmp.MsgRouteMonitoring:
+		s.routeMonitoring(recv)
+	case bmp.MsgStatisticsReport:
+		s.statistics(recv)
+	case bmp.MsgPeerUp:
+		s.peerUp(recv)
+	case bmp.MsgPeerDown:
+		s.peerDown(recv)
+	case bmp.MsgInitiation:
+		s.initiation(recv)
+	case bmp.MsgTermination:
+		s.termination(recv)
+	case bmp.MsgRouteMirroring:
+		s.mirroring(recv)
+	default:
+		if glog.V(1) {
+			glog.Infof("router=%s event=unknown_message_skipped msg_type=%d length=%d", s.id, s.msg.Header.Type, s.msg.Header.Length)
+		}
+	}
+	s.batch.Messages++
+	if s.batch.Size() >= s.cfg.MaxBatchBytes || s.batch.Len() >= s.cfg.MaxBatchRecords {
+		return s.Flush()
+	}
+	return nil
+}
+
+// Flush hands the current batch, if it holds anything, to the output.
+func (s *Session) Flush() error {
+	b := s.batch
+	if b == nil || (b.Len() == 0 && b.Messages == 0) {
+		return nil
+	}
+	s.batch = nil
+	if b.Len() == 0 {
+		b.Release()
+		return nil
+	}
+	return s.out(s.ctx, b)
+}
+
+// add encodes one record into the current batch.
+func (s *Session) add(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5) {
+	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash})
+	s.cfg.Counters.countRecord(t)
+}
+
+func (s *Session) nextSeq() uint64 { s.seq++; return s.seq }
+
+// logf logs an error line, rate limited per session so that a broken router cannot flood
+// the log (every suppressed line is still counted by the caller).
+func (s *Session) logf(format string, args ...any) {
+	if n, ok := s.log.allow(time.Now()); ok {
+		if n > 0 {
+			format += fmt.Sprintf(" suppressed=%d", n)
+		}
+		glog.ErrorDepth(1, fmt.Sprintf(format, args...))
+	}
+}
+
+// logLimiter lets the first burst lines through, then one line per interval.
+type logLimiter struct {
+	count      int
+	suppressed int
+	last       time.Time
+}
+
+const (
+	logBurst    = 20
+	logInterval = 10 * time.Second
+)
+
+func (l *logLimiter) allow(now time.Time) (suppressed int, ok bool) {
+	if l.count < logBurst || now.Sub(l.last) >= logInterval {
+		l.count++
+		l.last = now
+		n := l.suppressed
+		l.suppressed = 0
+		return n, true
+	}
+	l.suppressed++
+	return 0, false
+}
+
+// bgpOffset renders a bgp.Error's offset relative to the BMP message too.
+func bgpOffset(err error, base int) string {
+	var be *bgp.Error
+	if errors.As(err, &be) {
+		return fmt.Sprintf("bgp_offset=%d bmp_offset=%d", be.Offset, be.Offset+base)
+	}
+	return "bgp_offset=? bmp_offset=?"
+}

@@ -1,0 +1,50 @@
+// Package testutil holds helpers shared by tests: locating the shared BMP captures
+// (BMP_TESTDATA) and walking raw BMP streams.
+package testutil
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// TestdataDir returns the directory of the shared captures: $BMP_TESTDATA, or
+// ../shared/testdata next to the repository. When neither exists the test is skipped with
+// a loud reason (CI sets BMP_TESTDATA, so there the skip never happens).
+func TestdataDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("BMP_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared", "testdata")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Skipf("SKIPPING: shared BMP captures not found at %q: set BMP_TESTDATA to the shared/testdata directory to run this test", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// SplitBMP splits a raw BMP byte stream into whole messages by walking the common headers.
+// A torn final message is returned in rest.
+func SplitBMP(stream []byte) (msgs [][]byte, rest []byte) {
+	for len(stream) >= 6 {
+		n := int(binary.BigEndian.Uint32(stream[1:5]))
+		if n < 6 || n > len(stream) {
+			break
+		}
+		msgs = append(msgs, stream[:n])
+		stream = stream[n:]
+	}
+	return msgs, stream
+}

@@ -1,0 +1,165 @@
+package bmp
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// ReaderBufferSize is the size of the bufio.Reader inside Reader.
+const ReaderBufferSize = 64 << 10
+
+// DefaultMaxMessageSize is the message size limit NewReader uses when given a
+// non-positive maximum. A BMP message carries at most two BGP PDUs (Peer Up) of up to
+// 65535 bytes each (RFC 8654 extended messages) plus headers and TLVs.
+const DefaultMaxMessageSize = 1 << 20
+
+// Reader splits a BMP byte stream into whole messages. It reads through a 64 KiB
+// bufio.Reader and copies each message into one internally reused buffer, so steady-state
+// reading does not allocate. A Reader is not safe for concurrent use.
+type Reader struct {
+	src   countingReader
+	br    *bufio.Reader
+	max   int
+	buf   []byte
+	hdr   CommonHeader
+	inMsg bool   // a message header was accepted and its bytes are being read
+	got   int    // bytes of the current message already in buf
+	off   uint64 // stream offset of the current message (bytes returned before it)
+}
+
+// countingReader counts the bytes read from the underlying reader.
+type countingReader struct {
+	r io.Reader
+	n uint64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += uint64(n)
+	return n, err
+}
+
+// NewReader returns a Reader over r that rejects messages longer than maxMessageSize
+// bytes (DefaultMaxMessageSize when maxMessageSize <= 0).
+func NewReader(r io.Reader, maxMessageSize int) *Reader {
+	if maxMessageSize <= 0 {
+		maxMessageSize = DefaultMaxMessageSize
+	}
+	rd := &Reader{max: maxMessageSize}
+	rd.src.r = r
+	rd.br = bufio.NewReaderSize(&rd.src, ReaderBufferSize)
+	rd.buf = make([]byte, 0, min(4096, maxMessageSize))
+	return rd
+}
+
+// Next returns the next message, common header included, and its parsed common header.
+// The returned slice is reused: it is valid only until the next call to Next.
+//
+// Errors: io.EOF when the stream ends cleanly at a message boundary; a *TornError
+// (errors.Is io.ErrUnexpectedEOF) when it ends inside a message; an *Error wrapping
+// ErrBadVersion, ErrTooShort or ErrTooLarge for an unacceptable common header, even a
+// partial one at the end of the stream (the stream cannot be resynchronised after
+// these: close it); any other error of the
+// underlying reader as is. After such a pass-through error (e.g. a read deadline), calling
+// Next again resumes the interrupted message.
+func (r *Reader) Next() (CommonHeader, []byte, error) {
+	if !r.inMsg {
+		hb, err := r.br.Peek(CommonHeaderLen)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if len(hb) == 0 {
+					return CommonHeader{}, nil, io.EOF
+				}
+				// A header cut short: report what is already wrong with it, if anything,
+				// so that a TornError always stands for a plausible message.
+				var full [CommonHeaderLen]byte
+				copy(full[:], hb)
+				if len(hb) < 5 {
+					full[4] = CommonHeaderLen // length unknown: let it pass the checks
+				}
+				if _, err := r.checkHeader(full[:]); err != nil {
+					return CommonHeader{}, nil, err
+				}
+				t := &TornError{Got: len(hb)}
+				if len(hb) >= 5 {
+					t.Declared = int(binary.BigEndian.Uint32(hb[1:5]))
+				}
+				r.discardTorn(len(hb))
+				return CommonHeader{}, nil, t
+			}
+			return CommonHeader{}, nil, err
+		}
+		h, err := r.checkHeader(hb)
+		if err != nil {
+			return h, nil, err
+		}
+		n := int(h.Length)
+		if cap(r.buf) < n {
+			r.buf = make([]byte, 0, min(max(n, 2*cap(r.buf)), r.max))
+		}
+		r.hdr, r.inMsg, r.got = h, true, 0
+	}
+	n := int(r.hdr.Length)
+	buf := r.buf[:n]
+	for r.got < n {
+		k, err := r.br.Read(buf[r.got:])
+		r.got += k
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				t := &TornError{Type: r.hdr.Type, Declared: n, Got: r.got}
+				r.inMsg = false
+				r.off += uint64(r.got)
+				return CommonHeader{}, nil, t
+			}
+			return CommonHeader{}, nil, err
+		}
+	}
+	r.inMsg = false
+	r.off += uint64(n)
+	return r.hdr, buf, nil
+}
+
+// checkHeader parses a common header and applies the size limit; error offsets are
+// stream offsets.
+func (r *Reader) checkHeader(hb []byte) (CommonHeader, error) {
+	h, err := ParseCommonHeader(hb)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Offset += int(r.off)
+		}
+		return h, err
+	}
+	if uint64(h.Length) > uint64(r.max) {
+		return h, &Error{
+			Offset: int(r.off) + 1,
+			What:   "message type " + strconv.Itoa(int(h.Type)) + " declares " + strconv.FormatUint(uint64(h.Length), 10) + " bytes, limit " + strconv.Itoa(r.max),
+			Err:    ErrTooLarge,
+		}
+	}
+	return h, nil
+}
+
+// discardTorn drops the n bytes of a torn common header so that a further Next reports
+// io.EOF.
+func (r *Reader) discardTorn(n int) {
+	d, _ := r.br.Discard(n)
+	r.off += uint64(d)
+}
+
+// Buffered returns the number of bytes already read from the underlying reader but not
+// yet returned by Next (bufio contents plus the received part of an interrupted
+// message). When it is below a whole message, the next call to Next will block on the
+// underlying reader.
+func (r *Reader) Buffered() int {
+	n := r.br.Buffered()
+	if r.inMsg {
+		n += r.got
+	}
+	return n
+}
+
+// BytesRead returns the total number of bytes read from the underlying reader.
+func (r *Reader) BytesRead() uint64 { return r.src.n }

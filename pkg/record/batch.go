@@ -1,0 +1,88 @@
+package record
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Meta describes one encoded record inside a Batch.
+type Meta struct {
+	Type Type
+	// IPv4 is the record's address family, for split-af topics.
+	IPv4 bool
+	// Start and End delimit the record's JSON object in Batch.Buf; Buf[End] is the '\n'
+	// that terminates the line.
+	Start, End uint32
+	// RouterHash and PeerHash (raw MD5) make the partition key: one peer's records stay in
+	// order within one partition. PeerHash is zero for router-level records.
+	RouterHash [16]byte
+	PeerHash   [16]byte
+}
+
+// Batch is a run of consecutive encoded records of one router session, in stream order.
+// Buf holds the records as JSON Lines (each object followed by '\n'), so a file or console
+// sink writes Buf as is. A Batch is shared read-only by every sink it is published to and
+// returns to its pool when the last one releases it.
+type Batch struct {
+	Buf  []byte
+	Recs []Meta
+	// Messages is the number of BMP messages whose records are in this batch.
+	Messages int
+
+	refs atomic.Int32
+}
+
+var batchPool = sync.Pool{New: func() any { return &Batch{Buf: make([]byte, 0, 64<<10)} }}
+
+// NewBatch returns an empty batch from the pool with one reference held by the caller.
+func NewBatch() *Batch {
+	b := batchPool.Get().(*Batch)
+	b.Buf = b.Buf[:0]
+	b.Recs = b.Recs[:0]
+	b.Messages = 0
+	b.refs.Store(1)
+	return b
+}
+
+// Retain adds n references (one per additional sink the batch is handed to).
+func (b *Batch) Retain(n int) { b.refs.Add(int32(n)) }
+
+// Release drops one reference; the last one returns the batch to the pool. A batch must
+// not be touched after its Release.
+func (b *Batch) Release() {
+	switch n := b.refs.Add(-1); {
+	case n == 0:
+		if cap(b.Buf) > 4<<20 { // do not keep huge buffers alive
+			b.Buf = make([]byte, 0, 64<<10)
+		}
+		batchPool.Put(b)
+	case n < 0:
+		panic("record: Batch released more times than retained")
+	}
+}
+
+// Len is the number of records in the batch.
+func (b *Batch) Len() int { return len(b.Recs) }
+
+// Record returns the JSON of record i (without the trailing newline).
+func (b *Batch) Record(i int) []byte {
+	m := &b.Recs[i]
+	return b.Buf[m.Start:m.End]
+}
+
+// Encoder is implemented by every record type.
+type Encoder interface {
+	AppendJSON(dst []byte) []byte
+}
+
+// Add encodes r into the batch as one JSON line and records its metadata.
+func (b *Batch) Add(r Encoder, meta Meta) {
+	start := len(b.Buf)
+	b.Buf = r.AppendJSON(b.Buf)
+	meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
+	b.Buf = append(b.Buf, '\n')
+	b.Recs = append(b.Recs, meta)
+}
+
+// Size is the number of bytes of encoded records.
+func (b *Batch) Size() int { return len(b.Buf) }

@@ -1,0 +1,84 @@
+package record
+
+import (
+	"net/netip"
+	"time"
+)
+
+// RouterFields identify the monitored router: the BMP session's TCP remote address (never a
+// Peer Up's local address) and the Initiation sysName once it is known.
+type RouterFields struct {
+	RouterHash string     `json:"router_hash"`
+	RouterIP   netip.Addr `json:"router_ip"`
+	RouterName string     `json:"router_name,omitempty"`
+}
+
+func (r *RouterFields) appendTo(o *obj) {
+	o.str("router_hash", r.RouterHash)
+	o.addr("router_ip", r.RouterIP)
+	o.strNE("router_name", r.RouterName)
+}
+
+// PeerFields are the per-peer header fields shared by route, statistics and mirroring
+// records, plus the collector's receive time.
+type PeerFields struct {
+	PeerHash string     `json:"peer_hash"`
+	PeerIP   netip.Addr `json:"peer_ip"`
+	PeerType uint8      `json:"peer_type"`
+	PeerASN  uint32     `json:"peer_asn"`
+	// PeerBGPID is the peer's BGP identifier.
+	PeerBGPID netip.Addr `json:"remote_bgp_id"`
+	// PeerRD is the peer distinguisher as text, for RD-instance, local-instance and Loc-RIB
+	// peers (absent for global-instance peers, whose distinguisher is 0:0).
+	PeerRD string `json:"peer_rd,omitempty"`
+	// Timestamp is the router's per-peer header time; CollectorTimestamp the time the
+	// collector received the message.
+	Timestamp          time.Time `json:"timestamp"`
+	CollectorTimestamp time.Time `json:"collector_timestamp"`
+}
+
+func (p *PeerFields) appendTo(o *obj) {
+	o.str("peer_hash", p.PeerHash)
+	o.addrOK("peer_ip", p.PeerIP)
+	o.u64("peer_type", uint64(p.PeerType))
+	o.u64("peer_asn", uint64(p.PeerASN))
+	o.addrOK("remote_bgp_id", p.PeerBGPID)
+	o.strNE("peer_rd", p.PeerRD)
+	o.timeOK("timestamp", p.Timestamp)
+	o.time("collector_timestamp", p.CollectorTimestamp)
+}
+
+// RIBFlags tell which RIB view a route record belongs to (RFC 7854 L flag, RFC 8671 O
+// flag, RFC 9069 Loc-RIB and F flag). All five are always present, as in goBMP.
+type RIBFlags struct {
+	IsAdjRIBInPostPolicy  bool   `json:"is_adj_rib_in_post_policy"`
+	IsAdjRIBOutPostPolicy bool   `json:"is_adj_rib_out_post_policy"`
+	IsAdjRIBOut           bool   `json:"is_adj_rib_out"`
+	IsLocRIB              bool   `json:"is_loc_rib"`
+	IsLocRIBFiltered      bool   `json:"is_loc_rib_filtered"`
+	TableName             string `json:"table_name,omitempty"`
+}
+
+func (f *RIBFlags) appendTo(o *obj) {
+	o.boolean("is_adj_rib_in_post_policy", f.IsAdjRIBInPostPolicy)
+	o.boolean("is_adj_rib_out_post_policy", f.IsAdjRIBOutPostPolicy)
+	o.boolean("is_adj_rib_out", f.IsAdjRIBOut)
+	o.boolean("is_loc_rib", f.IsLocRIB)
+	o.boolean("is_loc_rib_filtered", f.IsLocRIBFiltered)
+	o.strNE("table_name", f.TableName)
+}
+
+// Head is the start of every record: its type, action and per-session sequence number.
+// Sequence numbers start at 1 for each BMP session and increase by one per record, so a
+// consumer can detect a gap.
+type Head struct {
+	Type     string `json:"type"`
+	Action   string `json:"action,omitempty"`
+	Sequence uint64 `json:"sequence"`
+}
+
+func (h *Head) appendTo(o *obj, t Type) {
+	o.str("type", t.String())
+	o.strNE("action", h.Action)
+	o.u64("sequence", h.Sequence)
+}

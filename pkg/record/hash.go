@@ -1,0 +1,88 @@
+package record
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strconv"
+)
+
+// MD5 is a 16-byte digest rendered as 32 lowercase hex characters.
+type MD5 [16]byte
+
+func (h MD5) IsZero() bool { return h == MD5{} }
+
+func (h MD5) String() string { return hex.EncodeToString(h[:]) }
+
+func (h MD5) AppendText(b []byte) ([]byte, error) { return hex.AppendEncode(b, h[:]), nil }
+
+func (h MD5) MarshalText() ([]byte, error) { return h.AppendText(nil) }
+
+func (h *MD5) UnmarshalText(b []byte) error {
+	if len(b) != 32 {
+		return fmt.Errorf("record: md5 hash %q: want 32 hex characters", b)
+	}
+	_, err := hex.Decode(h[:], b)
+	return err
+}
+
+// The hash recipes are goBMP's (see the README), so records join with goBMP's.
+
+// RouterHash is MD5 of the router address as text.
+func RouterHash(ip netip.Addr) MD5 {
+	var buf [64]byte
+	return md5.Sum(ip.AppendTo(buf[:0]))
+}
+
+// PeerHash is MD5(distinguisher ‖ 16-byte peer address ‖ peer AS as decimal text ‖ BGP ID),
+// computed from the raw per-peer header fields.
+func PeerHash(distinguisher [8]byte, address [16]byte, as uint32, bgpID [4]byte) MD5 {
+	var buf [64]byte
+	b := append(buf[:0], distinguisher[:]...)
+	b = append(b, address[:]...)
+	b = strconv.AppendUint(b, uint64(as), 10)
+	b = append(b, bgpID[:]...)
+	return md5.Sum(b)
+}
+
+// Parts hashes strings and numbers the goBMP way: each part followed by one 0x00 byte.
+// Use it through its Str/Uint/Bool methods, then Sum.
+type Parts struct {
+	buf [256]byte
+	b   []byte
+}
+
+func (p *Parts) Reset() *Parts { p.b = p.buf[:0]; return p }
+
+func (p *Parts) Str(s string) *Parts { p.b = append(append(p.b, s...), 0); return p }
+
+func (p *Parts) Bytes(s []byte) *Parts { p.b = append(append(p.b, s...), 0); return p }
+
+func (p *Parts) Addr(a netip.Addr) *Parts {
+	if a.IsValid() {
+		p.b = a.AppendTo(p.b)
+	}
+	p.b = append(p.b, 0)
+	return p
+}
+
+func (p *Parts) Hex(h MD5) *Parts { p.b = append(hex.AppendEncode(p.b, h[:]), 0); return p }
+
+func (p *Parts) Uint(v uint64) *Parts { p.b = append(strconv.AppendUint(p.b, v, 10), 0); return p }
+
+func (p *Parts) Bool(v bool) *Parts { p.b = append(strconv.AppendBool(p.b, v), 0); return p }
+
+// Labels appends comma-joined decimal labels as one part.
+func (p *Parts) Labels(ls []uint32) *Parts {
+	for i, l := range ls {
+		if i > 0 {
+			p.b = append(p.b, ',')
+		}
+		p.b = strconv.AppendUint(p.b, uint64(l), 10)
+	}
+	p.b = append(p.b, 0)
+	return p
+}
+
+func (p *Parts) Sum() MD5 { return md5.Sum(p.b) }

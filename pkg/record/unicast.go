@@ -1,0 +1,93 @@
+package record
+
+import "net/netip"
+
+// UnicastPrefix is one IPv4 or IPv6 unicast (or labelled unicast) route: an announcement
+// ("add"), a withdrawal ("del"), or an End-of-RIB marker (is_eor, no prefix). The same
+// structure carries multicast routes (SAFI 2) when Kind is TypeMulticastPrefix.
+type UnicastPrefix struct {
+	// Kind is TypeUnicastPrefix (the zero value means the same) or TypeMulticastPrefix.
+	Kind Type `json:"-"`
+	Head
+	Hash MD5 `json:"hash,omitzero"`
+	RouterFields
+	PeerFields
+	// BaseAttrs is shared by all prefixes of one UPDATE. Withdrawals and End-of-RIB
+	// markers carry none.
+	BaseAttrs *BaseAttrs `json:"base_attrs,omitempty"`
+	Prefix    netip.Addr `json:"prefix,omitzero"`
+	// PrefixLen is always present on a prefix record (0 for a default route).
+	PrefixLen *uint8     `json:"prefix_len,omitempty"`
+	IsIPv4    bool       `json:"is_ipv4"`
+	OriginAS  *uint32    `json:"origin_as,omitempty"`
+	Nexthop   netip.Addr `json:"nexthop,omitzero"`
+	// NexthopLinkLocal is the IPv6 link-local next hop when MP_REACH_NLRI carries two.
+	NexthopLinkLocal netip.Addr `json:"nexthop_link_local,omitzero"`
+	IsNexthopIPv4    bool       `json:"is_nexthop_ipv4"`
+	PathID           *uint32    `json:"path_id,omitempty"`
+	Labels           []uint32   `json:"labels,omitempty"`
+	IsEOR            bool       `json:"is_eor,omitempty"`
+	RIBFlags
+
+	prefixLen        uint8
+	pathID, originAS uint32
+}
+
+// SetPrefix sets Prefix and PrefixLen without allocating.
+func (u *UnicastPrefix) SetPrefix(p netip.Prefix) {
+	u.Prefix = p.Addr()
+	u.prefixLen = uint8(p.Bits())
+	u.PrefixLen = &u.prefixLen
+}
+
+// SetPathID sets the ADD-PATH path identifier.
+func (u *UnicastPrefix) SetPathID(id uint32) { u.pathID = id; u.PathID = &u.pathID }
+
+// SetOriginAS sets the origin AS.
+func (u *UnicastPrefix) SetOriginAS(as uint32) { u.originAS = as; u.OriginAS = &u.originAS }
+
+// AppendJSON appends the record as one JSON object.
+func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
+	o := openObj(dst)
+	kind := u.Kind
+	if kind == 0 {
+		kind = TypeUnicastPrefix
+	}
+	u.Head.appendTo(&o, kind)
+	if !u.Hash.IsZero() {
+		o.key("hash")
+		o.b = append(o.b, '"')
+		o.b, _ = u.Hash.AppendText(o.b)
+		o.b = append(o.b, '"')
+	}
+	u.RouterFields.appendTo(&o)
+	u.PeerFields.appendTo(&o)
+	if u.PrefixLen != nil {
+		o.addr("prefix", u.Prefix)
+		o.u64("prefix_len", uint64(*u.PrefixLen))
+	}
+	o.boolean("is_ipv4", u.IsIPv4)
+	if u.OriginAS != nil {
+		o.u64("origin_as", uint64(*u.OriginAS))
+	}
+	if u.Nexthop.IsValid() {
+		o.addr("nexthop", u.Nexthop)
+		o.addrOK("nexthop_link_local", u.NexthopLinkLocal)
+		o.boolean("is_nexthop_ipv4", u.IsNexthopIPv4)
+	}
+	if u.PathID != nil {
+		o.u64("path_id", uint64(*u.PathID))
+	}
+	if len(u.Labels) > 0 {
+		o.u32s("labels", u.Labels)
+	}
+	if u.IsEOR {
+		o.boolean("is_eor", true)
+	}
+	u.RIBFlags.appendTo(&o)
+	if u.BaseAttrs != nil {
+		o.key("base_attrs")
+		o.b = u.BaseAttrs.AppendJSON(o.b)
+	}
+	return o.close()
+}
