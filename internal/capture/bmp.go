@@ -16,7 +16,7 @@ const (
 	MaxMessageLen = 1 << 24
 )
 
-// MessageType names of the BMP message types, for listings. Index = type.
+// typeNames are short names of the BMP message types, for listings.
 var typeNames = map[uint8]string{
 	0:   "RouteMonitoring",
 	1:   "StatisticsReport",

@@ -52,9 +52,8 @@ type connKey struct{ a, b endpoint }
 
 // conn is one TCP connection. half[0] carries a→b, half[1] b→a.
 type conn struct {
-	key   connKey
-	first int // index of the connection's first packet, for ordering
-	half  [2]halfStream
+	key  connKey
+	half [2]halfStream
 }
 
 // tcpPacket is the part of a decoded packet the reassembler needs.
@@ -96,13 +95,15 @@ func decodeTCP(data []byte, dec gopacket.Decoder) (p tcpPacket, ok bool) {
 	return p, false
 }
 
-// tracker maps live connections and keeps finished ones in order of first packet.
+// tracker maps live connections and keeps all of them in order of first packet.
 type tracker struct {
-	live map[connKey]*conn
-	all  []*conn
+	ports []uint16 // collector ports
+	live  map[connKey]*conn
+	all   []*conn
 }
 
-func (t *tracker) packet(idx int, p tcpPacket) {
+// packet adds one TCP packet; connections are created in order of their first packet.
+func (t *tracker) packet(p tcpPacket) {
 	key, dir := connKey{p.src, p.dst}, 0
 	if p.dst.less(p.src) {
 		key, dir = connKey{p.dst, p.src}, 1
@@ -110,14 +111,19 @@ func (t *tracker) packet(idx int, p tcpPacket) {
 	c := t.live[key]
 	if c != nil && p.syn {
 		// A SYN with a new initial sequence number, or on a direction that already
-		// carried data, opens a new connection on a reused address/port pair.
+		// carried data, opens a new connection on a reused address/port pair. (Captures
+		// rewritten by traffic-reproducer start every session with SYN at sequence 1.)
 		h := &c.half[dir]
-		if (h.syn && h.synSeq != p.seq) || (!h.syn && len(h.segs) > 0) {
+		if h.data || (h.syn && h.synSeq != p.seq) || (!h.syn && len(h.segs) > 0) {
 			c = nil
 		}
 	}
+	if slices.Contains(t.ports, p.src.port) && !slices.Contains(t.ports, p.dst.port) {
+		// Collector → router: never the BMP direction, its payload is not kept.
+		p.payload = nil
+	}
 	if c == nil {
-		c = &conn{key: key, first: idx}
+		c = &conn{key: key}
 		t.live[key] = c
 		t.all = append(t.all, c)
 	}
@@ -149,7 +155,11 @@ func readPackets(r io.Reader, format Format, name string, opts Options) ([]Strea
 		src = pr
 	}
 
-	t := &tracker{live: make(map[connKey]*conn)}
+	ports := opts.Ports
+	if ports == nil {
+		ports = DefaultPorts
+	}
+	t := &tracker{ports: ports, live: make(map[connKey]*conn)}
 	var unsupported, supported int
 	var unsupportedLT layers.LinkType
 	for idx := 0; ; idx++ {
@@ -171,25 +181,22 @@ func readPackets(r io.Reader, format Format, name string, opts Options) ([]Strea
 		}
 		supported++
 		if p, ok := decodeTCP(data, dec); ok {
-			t.packet(idx, p)
+			t.packet(p)
 		}
 	}
 	if supported == 0 && unsupported > 0 {
 		return nil, fmt.Errorf("pcapng: all %d packets use unsupported link types (e.g. %d %s)", unsupported, int(unsupportedLT), unsupportedLT)
 	}
-	return t.streams(name, opts), nil
+	return t.streams(name, opts.MaxStreams), nil
 }
 
 // streams decides the BMP direction of every connection and returns the BMP streams in
 // order of each connection's first packet.
-func (t *tracker) streams(name string, opts Options) []Stream {
-	ports := opts.Ports
-	if ports == nil {
-		ports = DefaultPorts
-	}
+func (t *tracker) streams(name string, maxStreams int) []Stream {
+	ports := t.ports
 	var out []Stream
 	for _, c := range t.all {
-		if opts.MaxStreams > 0 && len(out) >= opts.MaxStreams {
+		if maxStreams > 0 && len(out) >= maxStreams {
 			break
 		}
 		dir := -1

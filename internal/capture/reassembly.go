@@ -24,7 +24,8 @@ type halfStream struct {
 	synSeq  uint32
 	synRel  int64
 	segs    []segment
-	bytes   int // sum of len(segs[i].data)
+	bytes   int  // sum of len(segs[i].data)
+	data    bool // a segment without SYN carried payload: the connection is under way
 }
 
 // rel unwraps seq relative to the previous packet of the direction. TCP sequence numbers
@@ -54,6 +55,7 @@ func (h *halfStream) add(seq uint32, syn bool, payload []byte) {
 	if len(payload) == 0 {
 		return
 	}
+	h.data = h.data || !syn
 	h.segs = append(h.segs, segment{rel: r, data: append([]byte(nil), payload...), syn: syn})
 	h.bytes += len(payload)
 }
@@ -112,5 +114,6 @@ func (h *halfStream) assemble() (data []byte, gaps int) {
 		data = append(data, s.data[cursor-s.rel:]...)
 		cursor = end
 	}
+	h.segs = nil // the copies are no longer needed
 	return data, gaps
 }

@@ -390,3 +390,19 @@ func TestPcapngMixedLinkTypes(t *testing.T) {
 	}
 	wantOneStream(t, readBytes(t, buf.Bytes(), Options{}), router, collector, sess, 0)
 }
+
+// TestRewrittenSessionsSamePorts: traffic-reproducer output where two sessions of the same
+// router share the rewritten address/port pair, each starting with SYN at sequence 1.
+func TestRewrittenSessionsSamePorts(t *testing.T) {
+	a, b := testSession(), bmpMsg(4, 64, 9)
+	pkts := []pkt{
+		{src: router, dst: collector, seq: 1, syn: true, payload: a[:30]},
+		{src: router, dst: collector, seq: 31, ack: true, payload: a[30:]},
+		{src: router, dst: collector, seq: 1, syn: true, payload: b[:20]},
+		{src: router, dst: collector, seq: 21, ack: true, payload: b[20:]},
+	}
+	streams := readBytes(t, pcapFile(t, layers.LinkTypeEthernet, framesOf(t, layers.LinkTypeEthernet, pkts)), Options{})
+	if len(streams) != 2 || !bytes.Equal(streams[0].Data, a) || !bytes.Equal(streams[1].Data, b) {
+		t.Fatalf("got %d streams", len(streams))
+	}
+}

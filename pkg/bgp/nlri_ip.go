@@ -54,6 +54,9 @@ func (e nlriErr) what(k ipKind) string {
 	case nlriTruncated:
 		return "prefix length " + itoa(e.a) + " needs " + itoa(e.b) + " bytes, " + itoa(e.c) + " left"
 	case nlriTooLong:
+		if k.labelled {
+			return "prefix length " + itoa(e.a) + " after the label stack exceeds " + itoa(k.maxBits)
+		}
 		return "prefix length " + itoa(e.a) + " exceeds " + itoa(k.maxBits)
 	case nlriLabelShort:
 		return "prefix length " + itoa(e.a) + " too short for label stack entry " + itoa(e.b+1) + " (no bottom-of-stack bit before the prefix)"
@@ -78,6 +81,9 @@ func scanIPNLRI(b []byte, k ipKind, addPath, withdraw bool) (n, labels int, e nl
 		lenOff := pos
 		l := int(b[pos])
 		pos++
+		if !k.labelled && l > k.maxBits {
+			return n, labels, nlriErr{kind: nlriTooLong, off: lenOff, a: l}
+		}
 		nb := (l + 7) >> 3
 		if nb > len(b)-pos {
 			return n, labels, nlriErr{kind: nlriTruncated, off: lenOff, a: l, b: nb, c: len(b) - pos}

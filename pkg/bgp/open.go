@@ -104,14 +104,14 @@ func (o *Open) decodeCapability(code uint8, v []byte) {
 		if len(v) == 4 {
 			o.Multiprotocol = append(o.Multiprotocol, Family{AFI: binary.BigEndian.Uint16(v), SAFI: v[3]})
 		}
-	case CapRouteRefresh:
-		o.RouteRefresh = true
+	case CapRouteRefresh: // no value
+		o.RouteRefresh = len(v) == 0 || o.RouteRefresh
 	case CapRouteRefreshCisco:
-		o.RouteRefreshCisco = true
+		o.RouteRefreshCisco = len(v) == 0 || o.RouteRefreshCisco
 	case CapEnhancedRefresh:
-		o.EnhancedRefresh = true
+		o.EnhancedRefresh = len(v) == 0 || o.EnhancedRefresh
 	case CapExtendedMessage:
-		o.ExtendedMessage = true
+		o.ExtendedMessage = len(v) == 0 || o.ExtendedMessage
 	case CapExtendedNextHop: // (AFI (2), SAFI (2), next hop AFI (2))* (RFC 8950)
 		if len(v)%6 != 0 {
 			return

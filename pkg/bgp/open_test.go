@@ -175,14 +175,19 @@ func TestParseOpenMalformedCapabilitiesKeptRaw(t *testing.T) {
 		capab(CapFQDN, 5, 'a', 'b'),                 // host length overruns
 		capab(CapFQDN, 1, 'a', 4, 'b'),              // domain length overruns
 		capab(CapFQDN),                              // empty
+		capab(CapRouteRefresh, 1),                   // must be empty
+		capab(CapExtendedMessage, 0),                // must be empty
+		capab(CapEnhancedRefresh, 0, 0),             // must be empty
+		capab(CapRouteRefreshCisco, 9),              // must be empty
 	)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.Caps) != 10 {
-		t.Fatalf("%d caps, want 10", len(o.Caps))
+	if len(o.Caps) != 14 {
+		t.Fatalf("%d caps, want 14", len(o.Caps))
 	}
-	if o.HasAS4 || o.AS() != 65001 || o.Multiprotocol != nil || o.AddPath != nil || o.GracefulRestart != nil || o.ExtNextHop != nil || o.FQDNHost != "" {
+	if o.HasAS4 || o.AS() != 65001 || o.Multiprotocol != nil || o.AddPath != nil || o.GracefulRestart != nil || o.ExtNextHop != nil || o.FQDNHost != "" ||
+		o.RouteRefresh || o.ExtendedMessage || o.EnhancedRefresh || o.RouteRefreshCisco {
 		t.Errorf("malformed capabilities decoded: %+v", o)
 	}
 }

@@ -293,7 +293,8 @@ type MPReach struct {
 	// (unicast, multicast, labelled unicast). Other families are decoded elsewhere.
 	NLRI     []byte
 	Prefixes []Prefix
-	// AddPath tells whether NLRI were decoded with path identifiers.
+	// AddPath tells whether NLRI were decoded with path identifiers. For families kept
+	// raw (Prefixes not filled) it is the configured setting, for the later decoder.
 	AddPath bool
 	// AddPathMismatch is set when the NLRI did not parse with the negotiated ADD-PATH
 	// setting but did, cleanly and completely, with the opposite one.
@@ -315,6 +316,9 @@ type Update struct {
 	Withdrawn []Prefix
 	NLRI      []Prefix
 	// AddPath / AddPathMismatch describe the classic IPv4 sections (see MPReach).
+	// AddPath is the setting used for the NLRI section when it is not empty, else for
+	// the withdrawn routes, else the configured one; AddPathMismatch is set when either
+	// section needed the opposite setting (Prefix.HasPathID tells per prefix).
 	AddPath         bool
 	AddPathMismatch bool
 	Attrs           Attributes

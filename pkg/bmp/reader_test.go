@@ -170,6 +170,7 @@ func TestReaderTornInvalidHeader(t *testing.T) {
 		{[]byte{9}, ErrBadVersion, nil},
 		{[]byte{2, 0, 0}, ErrBadVersion, nil},
 		{[]byte{4, 0, 0x10, 0, 1}, ErrTooLarge, nil},
+		{[]byte{3, 0x30}, ErrTooLarge, nil}, // the top length byte is enough
 		{[]byte{4, 0, 0, 0}, nil, &TornError{Got: 4}},
 		{[]byte{3, 0, 0, 0, 6}, nil, &TornError{Declared: 6, Got: 5}},
 	}

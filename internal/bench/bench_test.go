@@ -1,0 +1,232 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bmpstream/bmpstream/internal/testutil"
+)
+
+func TestParseStatus(t *testing.T) {
+	good := "Name:\tbmpstream\nVmPeak:\t  900000 kB\nVmHWM:\t   51234 kB\nVmRSS:\t   40000 kB\nThreads:\t7\n"
+	m, err := ParseStatus([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.HWM != 51234<<10 || m.RSS != 40000<<10 {
+		t.Fatalf("got %+v", m)
+	}
+	for name, in := range map[string]string{
+		"no HWM":     "VmRSS:\t 1 kB\n",
+		"no RSS":     "VmHWM:\t 1 kB\n",
+		"bad unit":   "VmHWM:\t 1 MB\nVmRSS:\t 1 kB\n",
+		"bad number": "VmHWM:\t x kB\nVmRSS:\t 1 kB\n",
+		"no value":   "VmHWM:\nVmRSS:\t 1 kB\n",
+		"empty":      "",
+	} {
+		if _, err := ParseStatus([]byte(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	// Fields 14 and 15 are utime 250 and stime 57 ticks; the command name holds ") (".
+	line := "4242 (bmp) (stream) S 1 4242 4242 0 -1 4194304 1234 0 0 0 250 57 0 0 20 0 9 0 100 0 0\n"
+	d, err := ParseStat([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3070 * time.Millisecond; d != want {
+		t.Fatalf("cpu %s, want %s", d, want)
+	}
+	for name, in := range map[string]string{
+		"no paren":  "4242 bmp S 1 2 3",
+		"short":     "4242 (bmp) S 1 4242 4242 0 -1 4194304 1234 0 0 0 250",
+		"bad utime": "4242 (bmp) S 1 4242 4242 0 -1 4194304 1234 0 0 0 x 57 0",
+	} {
+		if _, err := ParseStat([]byte(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// This process: the real files parse.
+	if _, err := ReadCPU(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadMem(os.Getpid()); err != nil || m.HWM < m.RSS || m.RSS <= 0 {
+		t.Fatalf("own memory %+v, %v", m, err)
+	}
+}
+
+func TestCPUModel(t *testing.T) {
+	for in, want := range map[string]string{
+		"processor\t: 0\nmodel name\t: AMD EPYC 7B13\nmodel name\t: other\n": "AMD EPYC 7B13",
+		"processor\t: 0\nHardware\t: BCM2835\nModel\t: Raspberry Pi\n":        "BCM2835",
+		"processor\t: 0\n": "unknown",
+	} {
+		if got := cpuModel([]byte(in)); got != want {
+			t.Errorf("cpuModel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45678: "-45,678"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// lines renders records with the given sequence numbers, every third a unicast_prefix.
+func lines(seqs ...int) []byte {
+	var b bytes.Buffer
+	for _, s := range seqs {
+		typ := "peer"
+		if s%3 == 0 {
+			typ = "unicast_prefix"
+		}
+		fmt.Fprintf(&b, `{"type":"%s","action":"add","sequence":%d,"router_ip":"127.0.0.1"}`+"\n", typ, s)
+	}
+	return b.Bytes()
+}
+
+func TestTally(t *testing.T) {
+	seq := func(from, to int) []int {
+		var s []int
+		for i := from; i <= to; i++ {
+			s = append(s, i)
+		}
+		return s
+	}
+	two := append(lines(seq(1, 9)...), lines(seq(1, 9)...)...)
+	cases := []struct {
+		name     string
+		in       []byte
+		sessions int
+		err      string // substring; "" means valid
+	}{
+		{"one session", lines(seq(1, 9)...), 1, ""},
+		{"two sessions", two, 2, ""},
+		{"missing record", lines(1, 2, 3, 4, 6, 7, 8, 9), 1, "1 missing"},
+		{"duplicate", lines(1, 2, 3, 4, 5, 5, 6, 7, 8, 9), 1, "1 extra"},
+		{"beyond the end", lines(seq(1, 10)...), 1, "10 lines, want 9"},
+		{"second session short", append(lines(seq(1, 9)...), lines(seq(1, 8)...)...), 2, "17 lines, want 18"},
+		{"no sequence", append(lines(seq(1, 9)...), "{\"type\":\"peer\"}\n"...), 1, "malformed"},
+		{"zero sequence", append(lines(seq(1, 9)...), lines(0)...), 1, "out of range"},
+		{"torn last line", append(lines(seq(1, 9)...), `{"type":"peer"`...), 1, "unterminated"},
+	}
+	for _, c := range cases {
+		// Feed in small odd-sized chunks so that lines are split across writes.
+		for _, chunk := range []int{1, 7, 1 << 20} {
+			tl := &Tally{Verify: true}
+			for in := c.in; len(in) > 0; {
+				n := min(chunk, len(in))
+				tl.Write(in[:n])
+				in = in[n:]
+			}
+			err := tl.Check(9, 3, c.sessions)
+			switch {
+			case c.err == "" && err != nil:
+				t.Errorf("%s (chunk %d): %v", c.name, chunk, err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Errorf("%s (chunk %d): error %v, want %q", c.name, chunk, err, c.err)
+			}
+		}
+	}
+	// Counting only.
+	fast := &Tally{}
+	fast.Write(two[:10])
+	fast.Write(two[10:])
+	if fast.Lines != 18 || fast.Bytes != int64(len(two)) {
+		t.Fatalf("count-only tally: %d lines %d bytes", fast.Lines, fast.Bytes)
+	}
+}
+
+func TestFollowFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	w, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	data := lines(1, 2, 3, 4, 5, 6)
+	go func() {
+		for i := 0; i < len(data); i += 40 {
+			w.Write(data[i:min(i+40, len(data))])
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	tl := &Tally{Verify: true}
+	if _, err := Follow(r, tl, 6, time.Millisecond, time.Now().Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.Check(6, 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing more arrives: the deadline ends the wait.
+	if _, err := Follow(r, tl, 7, time.Millisecond, time.Now().Add(30*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "6 of 7") {
+		t.Fatalf("want a deadline error, got %v", err)
+	}
+}
+
+// TestCollectorEndToEnd runs both scenarios, small, against the real collector.
+func TestCollectorEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the collector")
+	}
+	bin := filepath.Join(t.TempDir(), "bmpstream")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/bmpstream")
+	build.Dir = testutil.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the collector: %v\n%s", err, out)
+	}
+	s, err := MakeStream(3001, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Records != 3005 || s.Messages != 301+4 {
+		t.Fatalf("stream: %d records, %d messages", s.Records, s.Messages)
+	}
+	cfg := Config{Collector: bin, TmpDir: t.TempDir(), Sessions: 2, Timeout: time.Minute}
+	r, err := Throughput(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Verified || r.Error != "" || r.ExitError != "" {
+		t.Fatalf("throughput run: %+v", r)
+	}
+	if r.Records != 6010 || r.Prefixes != 6002 || r.Messages != 610 || r.InputBytes != 2*int64(len(s.Data)) ||
+		r.PrefixesPerSec <= 0 || r.PeakRSS <= 0 || r.BytesPerRecord < 100 {
+		t.Fatalf("throughput numbers: %+v", r)
+	}
+	b, err := Blocked(cfg, s, 300*time.Millisecond, 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Verified || !b.Bounded || b.Error != "" || b.StallHWM <= 0 || b.SentDuringStall <= 0 {
+		t.Fatalf("blocked run: %+v", b)
+	}
+	var md bytes.Buffer
+	rep := Report{Machine: ReadMachine(bin), Collector: bin, Results: []Result{r}, Blocked: []BlockedResult{b}}
+	rep.WriteMarkdown(&md)
+	for _, want := range []string{"| 10 | 2 | 6,002 | 610 |", "## Blocked output", "| 10 | 2 | 6,002 | 300ms |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(cfg.TmpDir, "bmpbench-*")); len(leftovers) != 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}

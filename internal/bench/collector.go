@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Collector is a running collector child process.
+type Collector struct {
+	cmd  *exec.Cmd
+	Addr string // host:port it accepts BMP sessions on
+
+	listening chan struct{}
+	exited    chan struct{}
+	waitErr   error
+
+	mu   sync.Mutex
+	tail []string // last lines of its log (stderr)
+}
+
+// logTail is how many lines of the collector's log are kept for error reports.
+const logTail = 40
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// StartCollector runs the collector binary at path on a free 127.0.0.1 port with
+// --dump=file --msg-file=out plus extra flags, and waits until it logs that it listens.
+func StartCollector(path, out string, extra []string, timeout time.Duration) (*Collector, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
+		"--dump=file", "--msg-file=" + out}, extra...)
+	c := &Collector{cmd: exec.Command(path, args...), Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		listening: make(chan struct{}), exited: make(chan struct{})}
+	c.cmd.Stdout = io.Discard
+	stderr, err := c.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.cmd.Start(); err != nil {
+		return nil, err
+	}
+	logDone := make(chan struct{})
+	go c.readLog(stderr, logDone)
+	go func() {
+		<-logDone // Wait closes the pipe: read it to its end first
+		c.waitErr = c.cmd.Wait()
+		close(c.exited)
+	}()
+	select {
+	case <-c.listening:
+		return c, nil
+	case <-c.exited:
+		return nil, fmt.Errorf("collector exited before listening: %v\n%s", c.waitErr, c.Log())
+	case <-time.After(timeout):
+		c.Kill()
+		return nil, fmt.Errorf("collector not listening after %s:\n%s", timeout, c.Log())
+	}
+}
+
+func (c *Collector) readLog(r io.Reader, done chan<- struct{}) {
+	defer close(done)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	seen := false
+	for sc.Scan() {
+		line := sc.Text()
+		c.mu.Lock()
+		if len(c.tail) == logTail {
+			c.tail = append(c.tail[:0], c.tail[1:]...)
+		}
+		c.tail = append(c.tail, line)
+		c.mu.Unlock()
+		if !seen && strings.Contains(line, "event=listening") {
+			seen = true
+			close(c.listening)
+		}
+	}
+	io.Copy(io.Discard, r)
+}
+
+// Log returns the last lines the collector logged.
+func (c *Collector) Log() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.tail, "\n")
+}
+
+// lastLines returns the last n log lines joined by " | ".
+func (c *Collector) lastLines(n int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.tail[max(0, len(c.tail)-n):], " | ")
+}
+
+// PID is the child's process id.
+func (c *Collector) PID() int { return c.cmd.Process.Pid }
+
+// Mem reads the child's VmHWM and VmRSS.
+func (c *Collector) Mem() (Mem, error) { return ReadMem(c.PID()) }
+
+// CPU reads the child's user + system CPU time.
+func (c *Collector) CPU() (time.Duration, error) { return ReadCPU(c.PID()) }
+
+// Stop sends SIGTERM and waits up to timeout for the child to exit (then kills it). The
+// error is the child's exit status: a clean shutdown returns nil.
+func (c *Collector) Stop(timeout time.Duration) error {
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	select {
+	case <-c.exited:
+		if c.waitErr != nil {
+			return fmt.Errorf("%w; last log lines: %s", c.waitErr, c.lastLines(3))
+		}
+		return nil
+	case <-time.After(timeout):
+		c.Kill()
+		return fmt.Errorf("collector still running %s after SIGTERM: killed", timeout)
+	}
+}
+
+// Kill kills the child and waits for it.
+func (c *Collector) Kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+// Exited is closed when the child has exited.
+func (c *Collector) Exited() <-chan struct{} { return c.exited }

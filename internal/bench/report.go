@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Report is everything one bmpbench invocation measured.
+type Report struct {
+	Machine   Machine         `json:"machine"`
+	Collector string          `json:"collector"`
+	Extra     []string        `json:"collector_flags,omitempty"`
+	Results   []Result        `json:"results"`
+	Blocked   []BlockedResult `json:"blocked,omitempty"`
+	// Failures lists scenarios that could not be measured at all.
+	Failures []string `json:"failures,omitempty"`
+}
+
+// OK says every scenario was measured, every output verified, and memory stayed bounded.
+func (r *Report) OK() bool {
+	if len(r.Failures) > 0 {
+		return false
+	}
+	for _, x := range r.Results {
+		if !x.Verified {
+			return false
+		}
+	}
+	for _, b := range r.Blocked {
+		if !b.Verified || !b.Bounded {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(r)
+}
+
+// WriteMarkdown writes the machine description and the results as Markdown tables.
+func (r *Report) WriteMarkdown(w io.Writer) {
+	m := r.Machine
+	fmt.Fprintf(w, "## Machine\n\n")
+	fmt.Fprintf(w, "- CPU: %s, %d logical cores (%s/%s, kernel %s)\n", m.CPUModel, m.Cores, m.OS, m.Arch, orDash(m.Kernel))
+	fmt.Fprintf(w, "- Go: bmpbench %s, collector %s\n", m.GoVersion, orDash(m.CollectorGo))
+	fmt.Fprintf(w, "- Load average at start: %s\n", orDash(m.LoadAvg))
+	fmt.Fprintf(w, "- Collector: `%s`", r.Collector)
+	if len(r.Extra) > 0 {
+		fmt.Fprintf(w, " with `%s`", strings.Join(r.Extra, " "))
+	}
+	fmt.Fprintf(w, "\n\n")
+
+	if len(r.Results) > 0 {
+		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines file out)\n\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MB | CPU s | cores used | CPU/prefix | load | verified |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+		for _, x := range r.Results {
+			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f | %.2f | %s | %s | %s |\n",
+				x.PerUpdate, x.Sessions, count(x.Prefixes), count(x.Messages), float64(x.InputBytes)/1e6,
+				dur(x.Elapsed), count(int64(x.PrefixesPerSec)), count(int64(x.MessagesPerSec)), x.InputMBPerSec,
+				x.BytesPerRecord, mb(x.PeakRSS), x.CPU.Seconds(), x.CPUCores, x.CPUPerPrefix.Round(10*time.Nanosecond),
+				orDash(x.LoadAvg), verdict(x.Verified, x.Error, x.ExitError))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "elapsed: first byte sent to last record in the file; MB = 10^6 bytes; peak RSS = VmHWM; CPU = collector utime+stime over the same interval.\n\n")
+	}
+	if len(r.Blocked) > 0 {
+		fmt.Fprintf(w, "## Blocked output (named pipe not read)\n\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | stall | input accepted during stall | VmHWM at end of stall | max VmRSS during stall | target | bounded | drain | VmHWM after drain | verified |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
+		for _, b := range r.Blocked {
+			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f MB of %.1f MB | %.1f MB | %.1f MB | %.0f MB | %s | %s | %.1f MB | %s |\n",
+				b.PerUpdate, b.Sessions, count(b.Prefixes), dur(b.Stall), float64(b.SentDuringStall)/1e6, float64(b.InputBytes)/1e6,
+				mb(b.StallHWM), mb(b.StallMaxRSS), mb(b.Limit), yesNo(b.Bounded), dur(b.Drain), mb(b.FinalHWM),
+				verdict(b.Verified, b.Error, b.ExitError))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "memory in MiB (2^20 bytes); input in MB (10^6 bytes).\n\n")
+	}
+	if len(r.Failures) > 0 {
+		fmt.Fprintf(w, "## Failures\n\n")
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "- %s\n", strings.ReplaceAll(f, "\n", "\n  "))
+		}
+		fmt.Fprintln(w)
+	}
+	for _, x := range r.Results {
+		if x.Error != "" || x.ExitError != "" {
+			fmt.Fprintf(w, "- %d/UPDATE: %s\n", x.PerUpdate, problems(x.Error, x.ExitError))
+		}
+	}
+	for _, b := range r.Blocked {
+		if b.Error != "" || b.ExitError != "" {
+			fmt.Fprintf(w, "- blocked %d/UPDATE: %s\n", b.PerUpdate, problems(b.Error, b.ExitError))
+		}
+	}
+}
+
+func problems(err, exit string) string {
+	var p []string
+	if err != "" {
+		p = append(p, "verification failed: "+err)
+	}
+	if exit != "" {
+		p = append(p, "collector exit: "+exit)
+	}
+	return strings.ReplaceAll(strings.Join(p, "; "), "\n", "; ")
+}
+
+func verdict(ok bool, err, exit string) string {
+	switch {
+	case !ok:
+		return "**NO**"
+	case exit != "":
+		return "yes (unclean exit)"
+	}
+	return "yes"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "**NO**"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func dur(d time.Duration) string {
+	if d >= 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// count renders n with thousands separators.
+func count(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
