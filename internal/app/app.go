@@ -43,7 +43,7 @@ type Options struct {
 }
 
 func defaultOptions() Options {
-	return Options{SourcePort: 5000, Dump: "console", DumpFormat: "jsonl", SplitAF: true,
+	return Options{SourcePort: 5000, Dump: "", DumpFormat: "jsonl", SplitAF: true,
 		MaxMessageSize: 1 << 20, QueueSize: 64, ShutdownTimeout: 30 * time.Second}
 }
 
@@ -52,7 +52,7 @@ func newFlagSet(o *Options, stderr io.Writer) *pflag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.SourcePort, "source-port", o.SourcePort, "TCP port to accept BMP sessions on")
 	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress, "address to listen on (default: all interfaces)")
-	fs.StringVar(&o.Dump, "dump", o.Dump, "output: console (JSON Lines on stdout) or file (JSON Lines in --msg-file)")
+	fs.StringVar(&o.Dump, "dump", o.Dump, "output: console (JSON Lines on stdout) or file (JSON Lines in --msg-file); default console unless another sink (e.g. Kafka) is configured")
 	fs.StringVar(&o.MsgFile, "msg-file", o.MsgFile, "output file for --dump=file (created or truncated)")
 	fs.StringVar(&o.DumpFormat, "dump-format", o.DumpFormat, "line format: jsonl (one flat record per line) or gobmp (goBMP's {msg_type,msg_hash,msg_data} envelope)")
 	fs.BoolVar(&o.SplitAF, "split-af", o.SplitAF, "split unicast/L3VPN/SR Policy/FlowSpec by address family (topics; goBMP msg_type numbers)")
@@ -93,6 +93,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	o := defaultOptions()
 	fs := newFlagSet(&o, stderr)
+	var features []Feature
+	for _, newFeature := range registry {
+		f := newFeature()
+		f.AddFlags(fs)
+		features = append(features, f)
+	}
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -112,7 +118,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		_ = f.Value.Set("true")
 	}
 	defer glog.Flush()
-	if err := run(o); err != nil {
+	if err := run(o, features); err != nil {
 		glog.Errorf("event=fatal err=%q", err)
 		fmt.Fprintln(stderr, "bmpstream:", err)
 		return 1
@@ -120,51 +126,81 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// buildOutputs returns the sinks selected by the options.
-func buildOutputs(o Options) (publisher.Publisher, []*publisher.Queue, error) {
+// addDumpSink adds the console or file sink when --dump asks for one, or as the default
+// output when no other sink is configured.
+func addDumpSink(rt *Runtime) error {
+	o := rt.Options
+	if o.Dump == "" && len(rt.sinks) > 0 {
+		return nil
+	}
 	format, err := file.ParseFormat(o.DumpFormat)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	fopts := file.Options{Format: format, SplitAF: o.SplitAF}
-	var sink publisher.Sink
 	switch o.Dump {
 	case "console", "":
-		sink = file.Console(fopts)
+		rt.AddSink(file.Console(fopts), 0, publisher.Block)
 	case "file":
 		if o.MsgFile == "" {
-			return nil, nil, errors.New("--dump=file needs --msg-file")
+			return errors.New("--dump=file needs --msg-file")
 		}
 		f, err := file.Create(o.MsgFile, fopts)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		sink = f
+		rt.AddSink(f, 0, publisher.Block)
 	default:
-		return nil, nil, fmt.Errorf("unknown --dump %q (want console or file)", o.Dump)
+		return fmt.Errorf("unknown --dump %q (want console or file)", o.Dump)
 	}
-	q := publisher.NewQueue(sink, o.QueueSize, publisher.Block)
-	return publisher.Fanout{q}, []*publisher.Queue{q}, nil
+	return nil
 }
 
-func run(o Options) error {
+func run(o Options, features []Feature) error {
 	if o.SourcePort < 1 || o.SourcePort > 65535 {
 		return fmt.Errorf("--source-port %d out of range 1-65535", o.SourcePort)
 	}
-	pub, queues, err := buildOutputs(o)
-	if err != nil {
-		return err
-	}
-	counters := &session.Counters{}
-	srv := server.New(server.Config{
+	ctx, cancelFeatures := context.WithCancel(context.Background())
+	defer cancelFeatures()
+	rt := &Runtime{Options: &o, Counters: &session.Counters{}}
+	rt.Server = &server.Config{
 		Listen:         net.JoinHostPort(o.BindAddress, strconv.Itoa(o.SourcePort)),
 		MaxMessageSize: o.MaxMessageSize,
-		Session:        session.Config{GoBMPPeerAction: o.GoBMPPeerAction, Counters: counters},
-		Publisher:      pub,
-	})
+		Session:        session.Config{GoBMPPeerAction: o.GoBMPPeerAction, Counters: rt.Counters},
+	}
+	var started []Feature
+	stopFeatures := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+		defer cancel()
+		for i := len(started) - 1; i >= 0; i-- {
+			if err := started[i].Stop(sctx); err != nil {
+				glog.Errorf("feature=%s event=stop_failed err=%q", started[i].Name(), err)
+			}
+		}
+	}
+	for _, f := range features {
+		if err := f.Start(ctx, rt); err != nil {
+			publisher.Fanout(rt.sinks).Close()
+			stopFeatures()
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		started = append(started, f)
+	}
+	if err := addDumpSink(rt); err != nil {
+		publisher.Fanout(rt.sinks).Close()
+		stopFeatures()
+		return err
+	}
+	pub := publisher.Fanout(rt.sinks)
+	rt.Server.Publisher = pub
+	srv := server.New(*rt.Server)
 	if err := srv.Listen(); err != nil {
 		pub.Close()
+		stopFeatures()
 		return err
+	}
+	for _, f := range rt.afterServer {
+		f(srv)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -175,16 +211,19 @@ func run(o Options) error {
 		glog.Infof("event=shutdown signal=%s timeout=%s", s, o.ShutdownTimeout)
 	case err := <-errc:
 		pub.Close()
+		stopFeatures()
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
+	if err := srv.Shutdown(sctx); err != nil {
 		glog.Errorf("event=shutdown_timeout err=%q", err)
 	}
 	closeErr := pub.Close()
+	cancelFeatures()
+	stopFeatures()
 	var dropped, failed uint64
-	for _, q := range queues {
+	for _, q := range rt.Queues {
 		dropped += q.Stats.Dropped.Load()
 		failed += q.Stats.Failed.Load()
 	}

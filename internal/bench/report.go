@@ -59,7 +59,7 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 
 	if len(r.Results) > 0 {
 		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines file out)\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MB | CPU s | cores used | CPU/prefix | load | verified |\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s | cores used | CPU/prefix | load | verified |\n")
 		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 		for _, x := range r.Results {
 			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f | %.2f | %s | %s | %s |\n",
@@ -73,16 +73,16 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(r.Blocked) > 0 {
 		fmt.Fprintf(w, "## Blocked output (named pipe not read)\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | stall | input accepted during stall | VmHWM at end of stall | max VmRSS during stall | target | bounded | drain | VmHWM after drain | verified |\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | stall | input accepted during stall | VmHWM at end of stall | max VmRSS during stall | VmHWM target | bounded | drain | VmHWM after drain | verified |\n")
 		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
 		for _, b := range r.Blocked {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f MB of %.1f MB | %.1f MB | %.1f MB | %.0f MB | %s | %s | %.1f MB | %s |\n",
+			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f MB of %.1f MB | %.1f MiB | %.1f MiB | %.0f MiB | %s | %s | %.1f MiB | %s |\n",
 				b.PerUpdate, b.Sessions, count(b.Prefixes), dur(b.Stall), float64(b.SentDuringStall)/1e6, float64(b.InputBytes)/1e6,
 				mb(b.StallHWM), mb(b.StallMaxRSS), mb(b.Limit), yesNo(b.Bounded), dur(b.Drain), mb(b.FinalHWM),
 				verdict(b.Verified, b.Error, b.ExitError))
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "memory in MiB (2^20 bytes); input in MB (10^6 bytes).\n\n")
+		fmt.Fprintf(w, "input in MB (10^6 bytes).\n\n")
 	}
 	if len(r.Failures) > 0 {
 		fmt.Fprintf(w, "## Failures\n\n")

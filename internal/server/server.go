@@ -31,6 +31,20 @@ type Config struct {
 	MaxMessageSize int
 	Session        session.Config
 	Publisher      publisher.Publisher
+	// Admit, when set, is called for every new connection before its session starts. It
+	// may wrap the connection (TLS) or refuse it by returning a non-empty reason (the
+	// connection is then closed and counted by that reason).
+	Admit func(conn net.Conn) (net.Conn, string)
+	// Taps, when set, are called once per session; each returned MessageTap sees every
+	// complete BMP message of the session, in order (intercept/forwarding).
+	Taps []func(router netip.AddrPort) MessageTap
+}
+
+// MessageTap observes a session's BMP messages. Message must not keep msg after it returns
+// and must not block for long (it runs on the session's reader).
+type MessageTap interface {
+	Message(msg []byte)
+	Close()
 }
 
 // End reasons of a session (label values of the sessions-ended counter).
@@ -54,6 +68,23 @@ type Stats struct {
 	BytesRead   atomic.Uint64
 	mu          sync.Mutex
 	ended       map[string]uint64
+	refused     map[string]uint64
+}
+
+// Refused returns how many connections were refused for reason.
+func (s *Stats) Refused(reason string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused[reason]
+}
+
+func (s *Stats) refuse(reason string) {
+	s.mu.Lock()
+	if s.refused == nil {
+		s.refused = make(map[string]uint64)
+	}
+	s.refused[reason]++
+	s.mu.Unlock()
 }
 
 // Ended returns how many sessions ended for reason.
@@ -159,11 +190,32 @@ func remoteAddrPort(c net.Conn) netip.AddrPort {
 // run reads one router's stream to its end. Every record of every complete message is
 // handed to the publisher before the connection is released.
 func (s *Server) run(conn net.Conn) {
+	remote := remoteAddrPort(conn)
+	if s.cfg.Admit != nil {
+		c, reason := s.cfg.Admit(conn)
+		if reason != "" {
+			s.Stats.refuse(reason)
+			conn.Close()
+			return
+		}
+		conn = c
+	}
 	s.Stats.Open.Add(1)
 	s.Stats.Total.Add(1)
 	defer s.Stats.Open.Add(-1)
-	sess := session.New(s.ctx, s.cfg.Session, remoteAddrPort(conn), s.cfg.Publisher.Publish)
+	sess := session.New(s.ctx, s.cfg.Session, remote, s.cfg.Publisher.Publish)
 	glog.Infof("router=%s event=connected", sess.ID())
+	var taps []MessageTap
+	for _, newTap := range s.cfg.Taps {
+		if t := newTap(remote); t != nil {
+			taps = append(taps, t)
+		}
+	}
+	defer func() {
+		for _, t := range taps {
+			t.Close()
+		}
+	}()
 	r := bmp.NewReader(conn, s.cfg.MaxMessageSize)
 	start := time.Now()
 	var reason string
@@ -173,6 +225,9 @@ func (s *Server) run(conn net.Conn) {
 		if err != nil {
 			reason, cause = s.classify(err)
 			break
+		}
+		for _, t := range taps {
+			t.Message(msg)
 		}
 		if err := sess.Handle(msg, time.Now()); err != nil {
 			reason, cause = EndOutput, err

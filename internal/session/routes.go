@@ -49,12 +49,26 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		return
 	}
 	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.Withdrawn, false, netip.Addr{}, netip.Addr{}, 0, false)
+	var ctx *Ctx
+	familyCtx := func() *Ctx {
+		if ctx == nil {
+			ctx = &Ctx{s: s, Peer: h, Update: u, Router: s.router, PeerFields: p.fields, RIB: flags,
+				OriginAS: origin, HasOriginAS: hasOrigin, peerHash: p.hash, state: p}
+			if len(u.NLRI) > 0 || len(u.MPReach) > 0 {
+				ctx.Attrs = &s.attrs
+			}
+		}
+		return ctx
+	}
 	for i := range u.MPUnreach {
 		m := &u.MPUnreach[i]
 		if isIPFamily(m.Family) {
 			s.emitPrefixes(r, p, m.Family, m.Prefixes, false, netip.Addr{}, netip.Addr{}, 0, false)
-		} else {
-			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags)
+			continue
+		}
+		sec := Section{Family: m.Family, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family)}
+		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), &sec) {
+			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags, false)
 		}
 	}
 	for i := range u.MPReach {
@@ -68,8 +82,12 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		}
 		if isIPFamily(m.Family) {
 			s.emitPrefixes(r, p, m.Family, m.Prefixes, true, nh, ll, origin, hasOrigin)
-		} else {
-			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags)
+			continue
+		}
+		sec := Section{Family: m.Family, Announce: true, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family),
+			NextHop: nh, LinkLocal: ll, RawNextHop: m.RawNextHop}
+		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), &sec) {
+			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags, false)
 		}
 	}
 	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.NLRI, true, u.Attrs.NextHop, netip.Addr{}, origin, hasOrigin)
@@ -145,7 +163,10 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *peerState) {
 	if !isIPFamily(f) {
 		h := &s.msg.Peer
-		s.unknownNLRI(h, p, f, nil, action, r.RIBFlags)
+		ctx := &Ctx{s: s, Peer: h, Update: &s.upd, Router: s.router, PeerFields: p.fields, RIB: r.RIBFlags, peerHash: p.hash, state: p}
+		if fh := familyHandlers[f]; fh == nil || !fh(ctx, &Section{Family: f, EOR: true}) {
+			s.unknownNLRI(h, p, f, nil, action, r.RIBFlags, true)
+		}
 		return
 	}
 	t := recordTypeOf(f)
@@ -158,7 +179,7 @@ func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *p
 }
 
 // unknownNLRI records a route of a family bmpstream does not decode (raw NLRI in hex).
-func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlri []byte, action string, flags record.RIBFlags) {
+func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlri []byte, action string, flags record.RIBFlags, eor bool) {
 	r := record.UnknownNLRI{
 		Head:         record.Head{Action: action, Sequence: s.nextSeq()},
 		RouterFields: s.router,
@@ -168,6 +189,7 @@ func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlr
 		IsIPv4:       f.AFI == bgp.AFIIPv4,
 		NLRI:         hex.EncodeToString(nlri),
 		RIBFlags:     flags,
+		IsEOR:        eor,
 	}
 	s.add(&r, record.TypeUnknownNLRI, r.IsIPv4, p.hash)
 }
@@ -175,19 +197,7 @@ func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlr
 // checkAddPath counts every NLRI section that only parsed with the opposite ADD-PATH
 // setting and logs it once per peer and family.
 func (s *Session) checkAddPath(h *bmp.PeerHeader, p *peerState, u *bgp.Update) {
-	note := func(f bgp.Family, withPathID bool) {
-		s.cfg.Counters.AddPathMismatches.Add(1)
-		if p.mismatchLogged == nil {
-			p.mismatchLogged = make(map[bgp.Family]bool)
-		}
-		if p.mismatchLogged[f] {
-			return
-		}
-		p.mismatchLogged[f] = true
-		glog.Warningf("router=%s peer=%s peer_type=%d family=%d/%d event=add_path_mismatch with_path_id=%t note=%q",
-			s.id, h.Address, h.Type, f.AFI, f.SAFI, withPathID,
-			"NLRI did not parse with the ADD-PATH setting negotiated in Peer Up but did with the opposite one; accepted")
-	}
+	note := func(f bgp.Family, withPathID bool) { s.noteAddPathMismatch(h, p, f, withPathID) }
 	if u.AddPathMismatch {
 		note(bgp.FamilyIPv4Unicast, u.AddPath)
 	}
@@ -201,4 +211,29 @@ func (s *Session) checkAddPath(h *bmp.PeerHeader, p *peerState, u *bgp.Update) {
 			note(u.MPUnreach[i].Family, u.MPUnreach[i].AddPath)
 		}
 	}
+}
+
+// noteAddPathMismatch counts a section that only parsed with the opposite ADD-PATH
+// setting and logs it once per peer and family.
+func (s *Session) noteAddPathMismatch(h *bmp.PeerHeader, p *peerState, f bgp.Family, withPathID bool) {
+	s.cfg.Counters.AddPathMismatches.Add(1)
+	if p.mismatchLogged == nil {
+		p.mismatchLogged = make(map[bgp.Family]bool)
+	}
+	if p.mismatchLogged[f] {
+		return
+	}
+	p.mismatchLogged[f] = true
+	glog.Warningf("router=%s peer=%s peer_type=%d family=%d/%d event=add_path_mismatch with_path_id=%t note=%q",
+		s.id, h.Address, h.Type, f.AFI, f.SAFI, withPathID,
+		"NLRI did not parse with the ADD-PATH setting negotiated in Peer Up but did with the opposite one; accepted")
+}
+
+func hasFamily(fs []bgp.Family, f bgp.Family) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }

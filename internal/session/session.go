@@ -34,6 +34,9 @@ type Config struct {
 	MaxBatchRecords int
 	// Counters, shared by all sessions (may be nil).
 	Counters *Counters
+	// Raw, when set, adds a TypeRaw record before the parsed records of every message:
+	// Raw appends the record's bytes (e.g. an OpenBMP header and the message) to dst.
+	Raw func(dst []byte, router netip.AddrPort, msg []byte, recv time.Time) []byte
 }
 
 func (c *Config) defaults() {
@@ -114,6 +117,11 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c.countMessage(s.msg.Header.Type)
 	if s.batch == nil {
 		s.batch = record.NewBatch()
+	}
+	if s.cfg.Raw != nil {
+		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
+			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash})
+		c.countRecord(record.TypeRaw)
 	}
 	switch s.msg.Header.Type {
 	case bmp.MsgRouteMonitoring:

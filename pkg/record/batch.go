@@ -84,5 +84,15 @@ func (b *Batch) Add(r Encoder, meta Meta) {
 	b.Recs = append(b.Recs, meta)
 }
 
+// AddRaw appends a binary record (for example a raw BMP message with its OpenBMP header,
+// Type TypeRaw) produced by encode. JSON sinks skip such records.
+func (b *Batch) AddRaw(encode func(dst []byte) []byte, meta Meta) {
+	start := len(b.Buf)
+	b.Buf = encode(b.Buf)
+	meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
+	b.Buf = append(b.Buf, '\n')
+	b.Recs = append(b.Recs, meta)
+}
+
 // Size is the number of bytes of encoded records.
 func (b *Batch) Size() int { return len(b.Buf) }

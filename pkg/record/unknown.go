@@ -10,6 +10,7 @@ type UnknownNLRI struct {
 	SAFI   uint8  `json:"safi"`
 	IsIPv4 bool   `json:"is_ipv4"`
 	NLRI   string `json:"nlri"`
+	IsEOR  bool   `json:"is_eor,omitempty"`
 	RIBFlags
 }
 
@@ -23,6 +24,9 @@ func (u *UnknownNLRI) AppendJSON(dst []byte) []byte {
 	o.u64("safi", uint64(u.SAFI))
 	o.boolean("is_ipv4", u.IsIPv4)
 	o.str("nlri", u.NLRI)
+	if u.IsEOR {
+		o.boolean("is_eor", true)
+	}
 	u.RIBFlags.appendTo(&o)
 	return o.close()
 }

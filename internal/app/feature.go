@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bmpstream/bmpstream/internal/server"
+	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/pkg/publisher"
+)
+
+// Feature is an optional part of the collector — a sink (Kafka, NATS), an endpoint
+// (metrics), a listener option (TLS, ACL), forwarding — that brings its own flags and, when
+// enabled, plugs into the running collector. Each lives in its own file and registers
+// itself with Register from an init function, so features do not edit each other's code.
+type Feature interface {
+	Name() string
+	// AddFlags registers the feature's flags.
+	AddFlags(fs *pflag.FlagSet)
+	// Start runs after flag parsing, before the server is created. It returns quickly
+	// (and does nothing) when the feature's flags leave it disabled.
+	Start(ctx context.Context, rt *Runtime) error
+	// Stop runs at shutdown, after the server drained and the sinks were closed.
+	Stop(ctx context.Context) error
+}
+
+var registry []func() Feature
+
+// Register adds a feature constructor; call it from init.
+func Register(f func() Feature) { registry = append(registry, f) }
+
+// Runtime is what features can change or use.
+type Runtime struct {
+	Options  *Options
+	Counters *session.Counters
+	// Server is the server configuration: features may set Admit, append Taps and set
+	// Session.Raw before the server is created.
+	Server *server.Config
+	// Queues are the sinks' queues (for metrics).
+	Queues []*publisher.Queue
+
+	sinks       []publisher.Publisher
+	afterServer []func(*server.Server)
+	readiness   []func() error
+}
+
+// AddSink puts a sink behind its own bounded queue; every record goes to every sink.
+func (rt *Runtime) AddSink(s publisher.Sink, queueSize int, policy publisher.Policy) *publisher.Queue {
+	if queueSize <= 0 {
+		queueSize = rt.Options.QueueSize
+	}
+	q := publisher.NewQueue(s, queueSize, policy)
+	rt.Queues = append(rt.Queues, q)
+	rt.sinks = append(rt.sinks, q)
+	return q
+}
+
+// AfterServer registers f to run once the server exists and listens (e.g. to read its
+// stats, or to dial routers in active mode and hand connections to srv.ServeConn).
+func (rt *Runtime) AfterServer(f func(srv *server.Server)) {
+	rt.afterServer = append(rt.afterServer, f)
+}
+
+// AddReadiness registers a check for /readyz: nil when the component is ready.
+func (rt *Runtime) AddReadiness(check func() error) { rt.readiness = append(rt.readiness, check) }
+
+// Ready runs every readiness check.
+func (rt *Runtime) Ready() error {
+	for _, c := range rt.readiness {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
