@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,14 +13,20 @@ import (
 	"time"
 
 	"github.com/bmpstream/bmpstream/internal/capture"
+	sender "github.com/bmpstream/bmpstream/internal/replay"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/testutil"
 )
 
 // TestReplayGolden replays every capture and compares its summary with the golden file.
-// With -update the golden files are rewritten instead (verify them with TestCrossCheck).
+// With -update the golden files are rewritten instead, but only for captures whose summary
+// passes the cross-check against the independent sources (see TestCrossCheck).
 func TestReplayGolden(t *testing.T) {
 	root, rels := capturePaths(t)
+	var prov map[string]*provEntry
+	if *update {
+		prov = parseProvenance(t, root)
+	}
 	start := time.Now()
 	for _, rel := range rels {
 		t.Run(strings.ReplaceAll(rel, "/", "__"), func(t *testing.T) {
@@ -30,6 +37,11 @@ func TestReplayGolden(t *testing.T) {
 			checkInvariants(t, got)
 			b := marshalSummary(got)
 			if *update {
+				crossCheck(t, root, rel, got, prov, nil)
+				if t.Failed() {
+					t.Errorf("golden file %s not written: the summary fails its cross-check", goldenPath(rel))
+					return
+				}
 				if err := os.MkdirAll(filepath.Dir(goldenPath(rel)), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -250,5 +262,144 @@ func TestTornCapturesLossless(t *testing.T) {
 	}
 	for rel := range torn {
 		t.Errorf("torn capture %s not found", rel)
+	}
+}
+
+// TestFRRInvalidASPath pins the "invalid BMP data" of pmacct 205 (and of 206, a subset of
+// the same FRR 8.0.1 session) to the exact messages: Route Monitoring messages 199
+// (Loc-RIB) and 200 (global post-policy, peer 0.0.0.0) of the stream carry a 2-byte
+// AS_PATH (value "02 01 fd e8" at BMP offset 79; the collector's log points at offset 80,
+// the segment's AS count) without the A flag. Replaying just those two
+// gives two bgp_update decode errors and no route record; replaying the rest gives none.
+func TestFRRInvalidASPath(t *testing.T) {
+	root := testutil.TestdataDir(t)
+	for _, rel := range []string{
+		"public/pmacct_pmacct/205-BMP-6wind-FRR-peer_down__traffic-00.pcap",
+		"public/pmacct_pmacct/206-BMP-high-availability__traffic-00.pcap",
+	} {
+		t.Run(strings.ReplaceAll(rel, "/", "__"), func(t *testing.T) {
+			streams, err := capture.ReadFile(filepath.Join(root, filepath.FromSlash(rel)), capture.Options{})
+			if err != nil || len(streams) != 1 {
+				t.Fatalf("want 1 stream, got %d (%v)", len(streams), err)
+			}
+			msgs, rest := testutil.SplitBMP(streams[0].Data)
+			if len(rest) != 0 || len(msgs) <= 200 {
+				t.Fatalf("%d messages, %d trailing bytes", len(msgs), len(rest))
+			}
+			var bad, good []byte
+			for i, m := range msgs {
+				if i == 199 || i == 200 {
+					if m[5] != 0 || len(m) < 84 || !bytes.Equal(m[79:83], []byte{0x02, 0x01, 0xfd, 0xe8}) || m[7]&0x20 != 0 {
+						t.Fatalf("message %d: type %d, bytes 79..83 % x, peer flags %#x: not the known 2-byte AS_PATH", i, m[5], m[79:83], m[7])
+					}
+					bad = append(bad, m...)
+					continue
+				}
+				good = append(good, m...)
+			}
+			c := startCollector(t)
+			st := streams[0]
+			st.Name, st.Data = "messages 199 and 200", bad
+			s := c.replaySession(t, st)
+			if s == nil {
+				return
+			}
+			if s.DecodeErrors["bgp_update"] != 2 || len(s.DecodeErrors) != 1 || len(s.Records) != 0 || s.Messages["route_monitoring"] != 2 {
+				t.Errorf("messages 199 and 200: decode errors %v, records %v, messages %v; want 2 bgp_update errors and no record", s.DecodeErrors, s.Records, s.Messages)
+			}
+			st.Name, st.Data = "the other messages", good
+			s = c.replaySession(t, st)
+			if s != nil && len(s.DecodeErrors) != 0 {
+				t.Errorf("the other %d messages: decode errors %v, want none", len(msgs)-2, s.DecodeErrors)
+			}
+		})
+	}
+}
+
+// TestConcurrentSessions replays the sessions of each multi-session capture all at once
+// (and the largest lab capture as 3 simultaneous copies) to one collector: the totals must
+// equal those of the one-after-the-other replay, and every session's sequence numbers
+// must still be 1..N (checked as a multiset, since records do not carry the TCP port).
+func TestConcurrentSessions(t *testing.T) {
+	root, rels := capturePaths(t)
+	for _, rel := range rels {
+		copies := 1
+		if rel == "lab/gobgp310deb-mixed.bmp" {
+			copies = 3
+		}
+		seq := summaryOf(t, root, rel)
+		if t.Failed() {
+			return
+		}
+		if len(seq.Sessions)*copies < 2 {
+			continue
+		}
+		t.Run(strings.ReplaceAll(rel, "/", "__"), func(t *testing.T) {
+			streams, err := capture.ReadFile(filepath.Join(root, filepath.FromSlash(rel)), capture.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := startCollector(t)
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			sent, err := sender.Run(ctx, streams, sender.Options{Addr: c.addr, Parallel: copies})
+			if err != nil || sent.Sessions != len(streams)*copies {
+				t.Fatalf("replay: %d sessions (%v), want %d", sent.Sessions, err, len(streams)*copies)
+			}
+			n := uint64(len(streams) * copies)
+			waitFor(t, "sessions end", func() bool { return c.endedTotal() >= n })
+			var want uint64
+			for _, k := range seq.Totals.Records {
+				want += k
+			}
+			want *= uint64(copies)
+			waitFor(t, "records delivered", func() bool { return c.q.Stats.Records.Load() >= want })
+			got := map[string]uint64{}
+			seqs := map[uint64]int{}
+			var r rec
+			for _, l := range c.sink.slice(0, c.sink.len()) {
+				r = rec{}
+				if err := json.Unmarshal(l, &r); err != nil {
+					t.Fatal(err)
+				}
+				got[recordKey(&r)]++
+				seqs[r.Sequence]++
+			}
+			wantRecs := map[string]uint64{}
+			for k, v := range seq.Totals.Records {
+				wantRecs[k] = v * uint64(copies)
+			}
+			if !equalCounts(got, wantRecs) {
+				t.Errorf("concurrent replay records %v, want %v", got, wantRecs)
+			}
+			// Sequence value v appears once per session with at least v records.
+			wantSeqs := map[uint64]int{}
+			for _, s := range seq.Sessions {
+				var total uint64
+				for _, v := range s.Records {
+					total += v
+				}
+				for v := uint64(1); v <= total; v++ {
+					wantSeqs[v] += copies
+				}
+			}
+			if len(seqs) != len(wantSeqs) {
+				t.Errorf("%d distinct sequence numbers, want %d", len(seqs), len(wantSeqs))
+			}
+			for v, k := range wantSeqs {
+				if seqs[v] != k {
+					t.Errorf("sequence number %d seen %d times, want %d", v, seqs[v], k)
+					break
+				}
+			}
+			for i, name := range bmpTypeNames {
+				if got, want := c.counters.Messages[i].Load(), seq.Totals.Messages[name]*uint64(copies); got != want {
+					t.Errorf("%s messages: %d, want %d", name, got, want)
+				}
+			}
+			if ended := c.srv.Stats.Ended(server.EndTorn); ended != uint64(seq.Totals.TornSessions*copies) {
+				t.Errorf("%d torn sessions, want %d", ended, seq.Totals.TornSessions*copies)
+			}
+		})
 	}
 }

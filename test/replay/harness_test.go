@@ -435,9 +435,8 @@ func (c *collector) replaySession(t *testing.T, st capture.Stream) *sessionSumma
 	waitFor(t, st.Name+": session end", func() bool { return c.endedTotal() > before.endedTotal() })
 	// Every record of the session was handed to the queue before the session ended; wait
 	// until the sink has them all.
-	var want uint64
 	waitFor(t, st.Name+": records delivered", func() bool {
-		want = 0
+		var want uint64
 		for _, ty := range record.Types() {
 			want += c.counters.RecordCount(ty)
 		}

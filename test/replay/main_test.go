@@ -14,8 +14,12 @@
 //     and cut at the last complete message, and requires the same records from both.
 //   - TestCrossCheck verifies the same summaries against sources independent of bmpstream:
 //     the BMP message counts of PROVENANCE.md, the per-stream decodes of the Python oracle
-//     in $BMP_TESTDATA/oracle and the lab .summary.txt files (tshark and the oracle). Every
-//     known, justified difference is listed in one table (knownDifferences) with the reason.
+//     in $BMP_TESTDATA/oracle and the lab .summary.txt files (tshark and the oracle), and
+//     hand decodes of the BMPv4 captures nothing else reads. Every known, justified
+//     difference is listed in one table (knownDifferences) with the reason. -update writes
+//     a golden file only when its capture passes this cross-check.
+//   - TestFRRInvalidASPath pins the only decode errors (the FRR "invalid BMP data" of
+//     pmacct 205/206) to the two messages that carry them.
 //
 // The captures are never copied into this repository; only the expected counts are.
 // Without the shared test data every test skips with a loud reason (testutil.TestdataDir).
