@@ -42,6 +42,9 @@ type Counters struct {
 	// AddPathMismatches counts NLRI sections that parsed only with the opposite ADD-PATH
 	// setting to the negotiated one (accepted, logged once per peer and family).
 	AddPathMismatches atomic.Uint64
+	// ASWidthMismatches counts UPDATEs whose AS_PATH or AGGREGATOR only decoded with the
+	// other AS number width than the session's (accepted, logged once per peer).
+	ASWidthMismatches atomic.Uint64
 }
 
 func (c *Counters) countMessage(t uint8) {

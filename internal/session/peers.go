@@ -34,6 +34,7 @@ type peerState struct {
 	tableName                            string
 	// mismatchLogged remembers the families whose ADD-PATH mismatch was logged.
 	mismatchLogged map[bgp.Family]bool
+	asWidthLogged  bool
 }
 
 // peer returns the state of the peer in h, creating it and refreshing the derived fields

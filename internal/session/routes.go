@@ -31,6 +31,14 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	}
 	u := &s.upd
 	s.checkAddPath(h, p, u)
+	if u.Attrs.ASWidthMismatch {
+		s.cfg.Counters.ASWidthMismatches.Add(1)
+		if !p.asWidthLogged {
+			p.asWidthLogged = true
+			glog.Warningf("router=%s peer=%s peer_type=%d event=as_width_mismatch as4=%t note=%q", s.id, h.Address, h.Type, s.opts.AS4,
+				"AS_PATH/AGGREGATOR did not decode with the session's AS number width but did with the other one; accepted")
+		}
+	}
 
 	flags := ribFlags(h, p)
 	r := &s.pfx

@@ -197,7 +197,13 @@ func (u *Update) decodeAttribute(flags, typ uint8, v []byte, off, voff int, opts
 		}
 		segs, err := a.decodeASPath(a.ASPath[:0], v, size, voff, typ)
 		if err != nil {
-			return err
+			// A speaker that encodes the other width (an old FRR bug): accept the path when
+			// it decodes cleanly and completely that way, and flag it.
+			other, err2 := a.decodeASPath(a.ASPath[:0], v, 6-size, voff, typ)
+			if err2 != nil {
+				return err
+			}
+			segs, a.ASWidthMismatch = other, true
 		}
 		a.ASPath, a.HasASPath = segs, true
 	case AttrNextHop:
@@ -221,16 +227,21 @@ func (u *Update) decodeAttribute(flags, typ uint8, v []byte, off, voff int, opts
 		}
 		a.AtomicAggregate = true
 	case AttrAggregator:
-		if as4 {
-			if len(v) != 8 {
+		// The length tells the width (8: 4-octet AS, 6: 2-octet); the other width than the
+		// session's is accepted and flagged like AS_PATH's.
+		switch len(v) {
+		case 8:
+			a.aggStore = Aggregator{AS: binary.BigEndian.Uint32(v), Address: netip.AddrFrom4([4]byte(v[4:]))}
+		case 6:
+			a.aggStore = Aggregator{AS: uint32(binary.BigEndian.Uint16(v)), Address: netip.AddrFrom4([4]byte(v[2:]))}
+		default:
+			if as4 {
 				return lengthError(off, typ, len(v), "8 (4-octet AS session)")
 			}
-			a.aggStore = Aggregator{AS: binary.BigEndian.Uint32(v), Address: netip.AddrFrom4([4]byte(v[4:]))}
-		} else {
-			if len(v) != 6 {
-				return lengthError(off, typ, len(v), "6 (2-octet AS session)")
-			}
-			a.aggStore = Aggregator{AS: uint32(binary.BigEndian.Uint16(v)), Address: netip.AddrFrom4([4]byte(v[2:]))}
+			return lengthError(off, typ, len(v), "6 (2-octet AS session)")
+		}
+		if (len(v) == 8) != as4 {
+			a.ASWidthMismatch = true
 		}
 		a.Aggregator = &a.aggStore
 	case AttrCommunities:

@@ -265,6 +265,10 @@ type Attributes struct {
 	Unknown []RawAttribute
 	// Raw is the whole path attribute block as received.
 	Raw []byte
+	// ASWidthMismatch is set when AS_PATH or AGGREGATOR did not decode with the AS number
+	// width the session implies (4-octet AS capability / BMP A flag) but did, cleanly, with
+	// the other width (seen from old FRR releases): the routes are kept, the caller counts it.
+	ASWidthMismatch bool
 	// AS4Merged is set when ASPath is the RFC 6793 reconstruction from AS_PATH and
 	// AS4_PATH (rather than AS_PATH as received).
 	AS4Merged bool

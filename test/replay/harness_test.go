@@ -100,6 +100,7 @@ type snapshot struct {
 	records  uint64
 	errors   map[string]uint64
 	addPath  uint64
+	asWidth  uint64
 	ended    map[string]uint64
 	lines    int
 }
@@ -116,6 +117,7 @@ func (c *collector) snapshot() snapshot {
 		s.errors[k.String()] = c.counters.DecodeErrors[k].Load()
 	}
 	s.addPath = c.counters.AddPathMismatches.Load()
+	s.asWidth = c.counters.ASWidthMismatches.Load()
 	for _, r := range server.EndReasons {
 		s.ended[r] = c.srv.Stats.Ended(r)
 	}
@@ -173,6 +175,8 @@ type sessionSummary struct {
 	// DecodeErrors by kind, AddPathMismatches as counted by the collector.
 	DecodeErrors      map[string]uint64 `json:"decode_errors,omitempty"`
 	AddPathMismatches uint64            `json:"add_path_mismatches,omitempty"`
+	// ASWidthMismatches counts UPDATEs whose AS_PATH/AGGREGATOR used the other AS width.
+	ASWidthMismatches uint64 `json:"as_width_mismatches,omitempty"`
 }
 
 // captureSummary is the golden content of one capture file.
@@ -196,6 +200,7 @@ type totals struct {
 	StatTypes         map[string]uint64 `json:"stat_types,omitempty"`
 	DecodeErrors      map[string]uint64 `json:"decode_errors,omitempty"`
 	AddPathMismatches uint64            `json:"add_path_mismatches,omitempty"`
+	ASWidthMismatches uint64            `json:"as_width_mismatches,omitempty"`
 	TornSessions      int               `json:"torn_sessions,omitempty"`
 }
 
@@ -218,6 +223,7 @@ func (c *captureSummary) computeTotals() {
 		addAll(&c.Totals.StatTypes, s.StatTypes)
 		addAll(&c.Totals.DecodeErrors, s.DecodeErrors)
 		c.Totals.AddPathMismatches += s.AddPathMismatches
+		c.Totals.ASWidthMismatches += s.ASWidthMismatches
 		if s.End == server.EndTorn {
 			c.Totals.TornSessions++
 		}
@@ -472,6 +478,7 @@ func (c *collector) replaySession(t *testing.T, st capture.Stream) *sessionSumma
 		}
 	}
 	s.AddPathMismatches = after.addPath - before.addPath
+	s.ASWidthMismatches = after.asWidth - before.asWidth
 
 	lines := c.sink.slice(before.lines, after.lines)
 	if uint64(len(lines)) != after.records-before.records {

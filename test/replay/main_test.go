@@ -18,8 +18,8 @@
 //     hand decodes of the BMPv4 captures nothing else reads. Every known, justified
 //     difference is listed in one table (knownDifferences) with the reason. -update writes
 //     a golden file only when its capture passes this cross-check.
-//   - TestFRRInvalidASPath pins the only decode errors (the FRR "invalid BMP data" of
-//     pmacct 205/206) to the two messages that carry them.
+//   - TestFRRTwoOctetASPath pins the FRR "invalid BMP data" of pmacct 205/206 (a 2-byte
+//     AS_PATH in a 4-byte session, accepted and counted) to the two messages that carry it.
 //
 // The captures are never copied into this repository; only the expected counts are.
 // Without the shared test data every test skips with a loud reason (testutil.TestdataDir).
