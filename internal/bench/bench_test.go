@@ -39,12 +39,12 @@ func TestParseStatus(t *testing.T) {
 func TestParseStat(t *testing.T) {
 	// Fields 14 and 15 are utime 250 and stime 57 ticks; the command name holds ") (".
 	line := "4242 (bmp) (stream) S 1 4242 4242 0 -1 4194304 1234 0 0 0 250 57 0 0 20 0 9 0 100 0 0\n"
-	d, err := ParseStat([]byte(line))
+	c, err := ParseStat([]byte(line))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 3070 * time.Millisecond; d != want {
-		t.Fatalf("cpu %s, want %s", d, want)
+	if c.User != 2500*time.Millisecond || c.System != 570*time.Millisecond || c.Total() != 3070*time.Millisecond {
+		t.Fatalf("cpu %+v", c)
 	}
 	for name, in := range map[string]string{
 		"no paren":  "4242 bmp S 1 2 3",
@@ -64,10 +64,36 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+func TestParseIO(t *testing.T) {
+	in := "rchar: 6976\nwchar: 120\nsyscr: 10\nsyscw: 3\nread_bytes: 0\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n"
+	got, err := ParseIO([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (IO{ReadBytes: 6976, WriteBytes: 120, Reads: 10, Writes: 3}); got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if d := got.Sub(IO{1, 2, 3, 4}); d != (IO{6975, 118, 7, -1}) {
+		t.Fatalf("sub %+v", d)
+	}
+	for name, in := range map[string]string{
+		"missing syscw": "rchar: 1\nwchar: 2\nsyscr: 3\n",
+		"bad number":    "rchar: x\nwchar: 2\nsyscr: 3\nsyscw: 4\n",
+		"empty":         "",
+	} {
+		if _, err := ParseIO([]byte(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := ReadIO(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCPUModel(t *testing.T) {
 	for in, want := range map[string]string{
 		"processor\t: 0\nmodel name\t: AMD EPYC 7B13\nmodel name\t: other\n": "AMD EPYC 7B13",
-		"processor\t: 0\nHardware\t: BCM2835\nModel\t: Raspberry Pi\n":        "BCM2835",
+		"processor\t: 0\nHardware\t: BCM2835\nModel\t: Raspberry Pi\n":       "BCM2835",
 		"processor\t: 0\n": "unknown",
 	} {
 		if got := cpuModel([]byte(in)); got != want {
@@ -208,7 +234,8 @@ func TestCollectorEndToEnd(t *testing.T) {
 		t.Fatalf("throughput run: %+v", r)
 	}
 	if r.Records != 6010 || r.Prefixes != 6002 || r.Messages != 610 || r.InputBytes != 2*int64(len(s.Data)) ||
-		r.PrefixesPerSec <= 0 || r.PeakRSS <= 0 || r.BytesPerRecord < 100 {
+		r.PrefixesPerSec <= 0 || r.PeakRSS <= 0 || r.BytesPerRecord < 100 || r.IO.Reads <= 0 || r.IO.Writes <= 0 ||
+		r.IO.ReadBytes < r.InputBytes {
 		t.Fatalf("throughput numbers: %+v", r)
 	}
 	b, err := Blocked(cfg, s, 300*time.Millisecond, 1<<40)

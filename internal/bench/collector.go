@@ -103,6 +103,9 @@ func (c *Collector) readLog(r io.Reader, done chan<- struct{}) {
 func (c *Collector) Log() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.tail) == 0 {
+		return "(the collector logged nothing)"
+	}
 	return strings.Join(c.tail, "\n")
 }
 
@@ -119,8 +122,11 @@ func (c *Collector) PID() int { return c.cmd.Process.Pid }
 // Mem reads the child's VmHWM and VmRSS.
 func (c *Collector) Mem() (Mem, error) { return ReadMem(c.PID()) }
 
-// CPU reads the child's user + system CPU time.
-func (c *Collector) CPU() (time.Duration, error) { return ReadCPU(c.PID()) }
+// CPU reads the child's CPU time.
+func (c *Collector) CPU() (CPU, error) { return ReadCPU(c.PID()) }
+
+// IO reads the child's I/O counters.
+func (c *Collector) IO() (IO, error) { return ReadIO(c.PID()) }
 
 // Stop sends SIGTERM and waits up to timeout for the child to exit (then kills it). The
 // error is the child's exit status: a clean shutdown returns nil.

@@ -59,17 +59,26 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 
 	if len(r.Results) > 0 {
 		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines file out)\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s | cores used | CPU/prefix | load | verified |\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s (sys) | cores used | CPU/prefix | load | verified |\n")
 		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 		for _, x := range r.Results {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f | %.2f | %s | %s | %s |\n",
+			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f (%.2f) | %.2f | %s | %s | %s |\n",
 				x.PerUpdate, x.Sessions, count(x.Prefixes), count(x.Messages), float64(x.InputBytes)/1e6,
 				dur(x.Elapsed), count(int64(x.PrefixesPerSec)), count(int64(x.MessagesPerSec)), x.InputMBPerSec,
-				x.BytesPerRecord, mb(x.PeakRSS), x.CPU.Seconds(), x.CPUCores, x.CPUPerPrefix.Round(10*time.Nanosecond),
+				x.BytesPerRecord, mb(x.PeakRSS), x.CPU.Seconds(), x.SysCPU.Seconds(), x.CPUCores, x.CPUPerPrefix.Round(10*time.Nanosecond),
 				orDash(x.LoadAvg), verdict(x.Verified, x.Error, x.ExitError))
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "elapsed: first byte sent to last record in the file; MB = 10^6 bytes; peak RSS = VmHWM; CPU = collector utime+stime over the same interval.\n\n")
+		fmt.Fprintf(w, "Collector I/O system calls over the same interval (/proc/PID/io):\n\n")
+		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | reads | bytes/read | writes | bytes/write | records/write |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.Results {
+			fmt.Fprintf(w, "| %d | %d | %s | %s | %s | %s | %s |\n", x.PerUpdate, x.Sessions,
+				count(x.IO.Reads), ratio(x.IO.ReadBytes, x.IO.Reads), count(x.IO.Writes),
+				ratio(x.IO.WriteBytes, x.IO.Writes), ratio(x.Records, x.IO.Writes))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "elapsed: first byte sent to last record in the file; MB = 10^6 bytes; peak RSS = VmHWM; CPU = collector utime+stime over the same interval (stime in parentheses).\n\n")
 	}
 	if len(r.Blocked) > 0 {
 		fmt.Fprintf(w, "## Blocked output (named pipe not read)\n\n")
@@ -136,6 +145,13 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func ratio(a, b int64) string {
+	if b == 0 {
+		return "-"
+	}
+	return count((a + b/2) / b)
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }

@@ -98,11 +98,15 @@ type Result struct {
 
 	// PeakRSS is the collector's VmHWM when the last record was seen.
 	PeakRSS int64 `json:"peak_rss_bytes"`
-	// CPU is the collector's user + system time from the first byte to the last record;
-	// CPUCores is CPU / Elapsed.
+	// CPU is the collector's user + system time from the first byte to the last record,
+	// SysCPU the system part of it; CPUCores is CPU / Elapsed.
 	CPU          time.Duration `json:"cpu_ns"`
+	SysCPU       time.Duration `json:"sys_cpu_ns"`
 	CPUCores     float64       `json:"cpu_cores"`
 	CPUPerPrefix time.Duration `json:"cpu_per_prefix_ns"`
+	// IO is what the collector passed to read and write system calls over the same
+	// interval (socket reads and output file writes).
+	IO IO `json:"io"`
 
 	// Verified says every expected record arrived exactly once (sequence numbers checked);
 	// Error says what went wrong otherwise, ExitError how the collector exited if not
@@ -177,6 +181,10 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	io0, err := c.IO()
+	if err != nil {
+		return res, err
+	}
 	var snd Sender
 	sendErr := make(chan error, 1)
 	go func() { sendErr <- snd.Send(ctx, c.Addr, s.Data, cfg.Sessions) }()
@@ -184,16 +192,18 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	t := &Tally{}
 	end, ferr := Follow(f, t, res.Records, cfg.Poll, deadline)
 	cpu1, cerr := c.CPU()
+	io1, ierr := c.IO()
 	mem, merr := c.Mem()
 	if ferr != nil {
 		cancel()
 		return res, errors.Join(fmt.Errorf("output: %w", ferr), <-sendErr, fmt.Errorf("collector log:\n%s", c.Log()))
 	}
-	if err := errors.Join(<-sendErr, cerr, merr); err != nil {
+	if err := errors.Join(<-sendErr, cerr, ierr, merr); err != nil {
 		return res, err
 	}
 	res.Elapsed, res.SendElapsed = end.Sub(snd.Start), snd.Written.Sub(snd.Start)
-	res.CPU, res.PeakRSS = cpu1-cpu0, mem.HWM
+	used := cpu1.Sub(cpu0)
+	res.CPU, res.SysCPU, res.PeakRSS, res.IO = used.Total(), used.System, mem.HWM, io1.Sub(io0)
 	res.OutputBytes = t.Bytes
 	res.derive()
 

@@ -130,7 +130,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 		r.Kind = t
 		r.Head = record.Head{Sequence: s.nextSeq()}
 		r.IsIPv4 = ipv4
-		r.IsEOR = false
+		r.IsEOR, r.AFI, r.SAFI = false, 0, 0
 		r.SetPrefix(pf.Prefix)
 		r.PathID = nil
 		if pf.HasPathID {
@@ -182,6 +182,7 @@ func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *p
 	r.Head = record.Head{Action: action, Sequence: s.nextSeq()}
 	r.IsIPv4 = f.AFI == bgp.AFIIPv4
 	r.IsEOR = true
+	r.AFI, r.SAFI = f.AFI, f.SAFI
 	r.BaseAttrs = nil
 	s.add(r, t, r.IsIPv4, p.hash)
 }

@@ -27,6 +27,10 @@ type UnicastPrefix struct {
 	PathID           *uint32    `json:"path_id,omitempty"`
 	Labels           []uint32   `json:"labels,omitempty"`
 	IsEOR            bool       `json:"is_eor,omitempty"`
+	// AFI and SAFI tell the family of an End-of-RIB marker (e.g. SAFI 4 for labelled
+	// unicast); they are only present on End-of-RIB records.
+	AFI  uint16 `json:"afi,omitempty"`
+	SAFI uint8  `json:"safi,omitempty"`
 	RIBFlags
 
 	prefixLen        uint8
@@ -83,6 +87,8 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 	}
 	if u.IsEOR {
 		o.boolean("is_eor", true)
+		o.u64("afi", uint64(u.AFI))
+		o.u64("safi", uint64(u.SAFI))
 	}
 	u.RIBFlags.appendTo(&o)
 	if u.BaseAttrs != nil {
