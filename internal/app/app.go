@@ -108,6 +108,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "bmpstream: %v\nRun 'bmpstream --help' for the flags.\n", err)
 		return 2
 	}
 	if *version {

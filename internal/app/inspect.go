@@ -88,6 +88,7 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "bmpstream inspect: %v\n", err)
 		return 2
 	}
 	if fs.NArg() == 0 {

@@ -13,15 +13,30 @@ import (
 // attrScratch holds reusable backing storage for filling record.BaseAttrs.
 type attrScratch struct {
 	hash []byte
-	sb   strings.Builder
+	// prev holds the attribute-set bytes of the previous UPDATE whose attributes were
+	// converted (valid when prevOK): an UPDATE with the same attribute set reuses the
+	// encoded base_attrs as they are.
+	prev    []byte
+	prevOK  bool
+	prevAS4 bool
+	sb      strings.Builder
 }
 
 // fillAttrs converts the UPDATE's path attributes into s.attrs and encodes them once; the
-// prefix records of the UPDATE share the encoding.
+// prefix records of the UPDATE share the encoding. Consecutive UPDATEs with the same
+// attribute set (common: a router sends many prefixes with one path) reuse it.
 func (s *Session) fillAttrs(a *bgp.Attributes) {
 	b := &s.attrs
+	attrSetBytes(&s.scr, a.Raw)
+	// The decoding depends on the AS number width too.
+	if s.scr.prevOK && s.scr.prevAS4 == s.opts.AS4 && string(s.scr.prev) == string(s.scr.hash) {
+		return
+	}
+	s.scr.prev = append(s.scr.prev[:0], s.scr.hash...)
+	s.scr.prevOK, s.scr.prevAS4 = true, s.opts.AS4
 	b.Reset()
-	b.BaseAttrHash = attrSetHash(&s.scr, a.Raw)
+	sum := md5.Sum(s.scr.hash)
+	b.BaseAttrHash = hex.EncodeToString(sum[:])
 	if a.HasOrigin {
 		b.Origin = bgp.OriginName(a.Origin)
 	}
@@ -110,10 +125,10 @@ func aggregatorString(a *bgp.Aggregator) string {
 	return string(b)
 }
 
-// attrSetHash is the MD5 of every path attribute (header and value) except MP_REACH_NLRI
-// and MP_UNREACH_NLRI, so that equal attribute sets hash equal whatever their NLRI. raw was
-// validated by bgp.ParseUpdate.
-func attrSetHash(scr *attrScratch, raw []byte) string {
+// attrSetBytes collects into scr.hash every path attribute (header and value) except
+// MP_REACH_NLRI and MP_UNREACH_NLRI: the attribute set, whatever the NLRI. Its MD5 is
+// base_attr_hash. raw was validated by bgp.ParseUpdate.
+func attrSetBytes(scr *attrScratch, raw []byte) {
 	scr.hash = scr.hash[:0]
 	for i := 0; i+3 <= len(raw); {
 		flags, typ := raw[i], raw[i+1]
@@ -133,6 +148,4 @@ func attrSetHash(scr *attrScratch, raw []byte) string {
 		}
 		i = end
 	}
-	sum := md5.Sum(scr.hash)
-	return hex.EncodeToString(sum[:])
 }

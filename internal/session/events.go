@@ -42,6 +42,7 @@ func (s *Session) initiation(recv time.Time) {
 	r := s.routerRecord(record.ActionInit, s.msg.Initiation.TLVs, recv)
 	if r.SysName != "" {
 		s.router.RouterName = r.SysName
+		s.router.Cache()
 		s.id = s.baseID + "/" + r.SysName
 	}
 	r.RouterFields = s.router

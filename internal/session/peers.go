@@ -51,6 +51,7 @@ func (s *Session) peer(h *bmp.PeerHeader, recv time.Time) *peerState {
 	}
 	p.fields.Timestamp = peerTime(h)
 	p.fields.CollectorTimestamp = recv
+	s.peerEnc = p.fields.CacheInto(s.peerEnc[:0])
 	return p
 }
 

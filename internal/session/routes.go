@@ -41,6 +41,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	}
 
 	flags := ribFlags(h, p)
+	s.ribEnc = flags.CacheInto(s.ribEnc[:0])
 	r := &s.pfx
 	*r = record.UnicastPrefix{RouterFields: s.router, PeerFields: p.fields, RIBFlags: flags}
 	if len(u.NLRI) > 0 || len(u.MPReach) > 0 {

@@ -75,6 +75,8 @@ type Session struct {
 	parts record.Parts
 	scr   attrScratch
 	log   logLimiter
+	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
+	peerEnc, ribEnc []byte
 
 	// MessagesDecoded counts BMP messages handled by this session.
 	MessagesDecoded uint64
@@ -87,6 +89,7 @@ func New(ctx context.Context, cfg Config, remote netip.AddrPort, out Output) *Se
 	s := &Session{cfg: cfg, ctx: ctx, out: out, remote: remote, peers: make(map[peerKey]*peerState)}
 	s.rhash = record.RouterHash(ip)
 	s.router = record.RouterFields{RouterHash: s.rhash.String(), RouterIP: ip}
+	s.router.Cache()
 	s.baseID = netip.AddrPortFrom(ip, remote.Port()).String()
 	s.id = s.baseID
 	return s

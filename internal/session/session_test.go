@@ -308,3 +308,25 @@ func TestBatchesBoundedAndOrdered(t *testing.T) {
 		t.Fatal("IPv6 router hash")
 	}
 }
+
+// TestAttrSetReuse: consecutive UPDATEs with the same attributes share one encoding, and
+// a different attribute set (or AS width) is encoded anew.
+func TestAttrSetReuse(t *testing.T) {
+	a2 := gen.Cat(gen.Origin(0), gen.ASPath(false, 65002), gen.NextHop(netip.MustParseAddr("192.0.2.2")))
+	p2 := peer
+	p2.Flags = 0x20 // A flag: 2-byte AS_PATH
+	rs, _ := run(t, Config{},
+		gen.RouteMonitoring(peer, gen.Update(nil, attrs, gen.Prefixes(pfx("10.0.0.0/8"), nil))),
+		gen.RouteMonitoring(peer, gen.Update(nil, attrs, gen.Prefixes(pfx("10.1.0.0/16"), nil))),
+		gen.RouteMonitoring(peer, gen.Update(gen.Prefixes(pfx("10.1.0.0/16"), nil), nil, nil)),
+		gen.RouteMonitoring(p2, gen.Update(nil, a2, gen.Prefixes(pfx("10.2.0.0/16"), nil))),
+		gen.RouteMonitoring(peer, gen.Update(nil, attrs, gen.Prefixes(pfx("10.3.0.0/16"), nil))))
+	path := func(r rec) any { return r["base_attrs"].(map[string]any)["as_path"] }
+	if !reflect.DeepEqual(path(rs[0]), path(rs[1])) || !reflect.DeepEqual(path(rs[3]), []any{65002.0}) ||
+		!reflect.DeepEqual(path(rs[4]), path(rs[0])) {
+		t.Fatalf("as paths: %v %v %v %v", path(rs[0]), path(rs[1]), path(rs[3]), path(rs[4]))
+	}
+	if rs[0]["base_attrs"].(map[string]any)["base_attr_hash"] == rs[3]["base_attrs"].(map[string]any)["base_attr_hash"] {
+		t.Fatal("different attribute sets share a hash")
+	}
+}

@@ -11,9 +11,24 @@ type RouterFields struct {
 	RouterHash string     `json:"router_hash"`
 	RouterIP   netip.Addr `json:"router_ip"`
 	RouterName string     `json:"router_name,omitempty"`
+
+	enc []byte // see Cache
+}
+
+// Cache encodes the fields once into a new buffer; records holding a copy of r then splice
+// the encoding instead of rendering the fields again. Call it again after any change.
+func (r *RouterFields) Cache() {
+	r.enc = nil
+	o := members(nil)
+	r.appendTo(&o)
+	r.enc = o.b
 }
 
 func (r *RouterFields) appendTo(o *obj) {
+	if r.enc != nil {
+		o.fields(r.enc)
+		return
+	}
 	o.str("router_hash", r.RouterHash)
 	o.addr("router_ip", r.RouterIP)
 	o.strNE("router_name", r.RouterName)
@@ -35,9 +50,30 @@ type PeerFields struct {
 	// collector received the message.
 	Timestamp          time.Time `json:"timestamp"`
 	CollectorTimestamp time.Time `json:"collector_timestamp"`
+
+	enc []byte // see CacheInto
 }
 
+// CacheInto encodes the fields into dst and keeps that encoding, so that the records of
+// one message, which all carry the same peer fields and timestamps, splice it instead of
+// rendering it again. dst must stay untouched while records holding a copy of p are
+// encoded; any change to p needs another CacheInto (or ClearCache).
+func (p *PeerFields) CacheInto(dst []byte) []byte {
+	p.enc = nil
+	o := members(dst)
+	p.appendTo(&o)
+	p.enc = o.b
+	return o.b
+}
+
+// ClearCache drops the cached encoding.
+func (p *PeerFields) ClearCache() { p.enc = nil }
+
 func (p *PeerFields) appendTo(o *obj) {
+	if p.enc != nil {
+		o.fields(p.enc)
+		return
+	}
 	o.str("peer_hash", p.PeerHash)
 	o.addrOK("peer_ip", p.PeerIP)
 	o.u64("peer_type", uint64(p.PeerType))
@@ -57,9 +93,24 @@ type RIBFlags struct {
 	IsLocRIB              bool   `json:"is_loc_rib"`
 	IsLocRIBFiltered      bool   `json:"is_loc_rib_filtered"`
 	TableName             string `json:"table_name,omitempty"`
+
+	enc []byte // see CacheInto
+}
+
+// CacheInto encodes the flags into dst and keeps that encoding (see PeerFields.CacheInto).
+func (f *RIBFlags) CacheInto(dst []byte) []byte {
+	f.enc = nil
+	o := members(dst)
+	f.appendTo(&o)
+	f.enc = o.b
+	return o.b
 }
 
 func (f *RIBFlags) appendTo(o *obj) {
+	if f.enc != nil {
+		o.fields(f.enc)
+		return
+	}
 	o.boolean("is_adj_rib_in_post_policy", f.IsAdjRIBInPostPolicy)
 	o.boolean("is_adj_rib_out_post_policy", f.IsAdjRIBOutPostPolicy)
 	o.boolean("is_adj_rib_out", f.IsAdjRIBOut)

@@ -123,6 +123,24 @@ func (o *obj) hexBytes(k string, v []byte) {
 	o.b = append(o.b, '"')
 }
 
+// fields appends pre-encoded members (`"k":v,"k2":v2`, as produced by another obj without
+// its braces) to the object.
+func (o *obj) fields(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if o.first {
+		o.first = false
+	} else {
+		o.b = append(o.b, ',')
+	}
+	o.b = append(o.b, b...)
+}
+
+// members returns an obj that writes bare members (no braces) to dst, for fragments that
+// are cached and spliced into records with fields.
+func members(dst []byte) obj { return obj{b: dst, first: true} }
+
 // raw appends pre-encoded JSON as the value of k.
 func (o *obj) raw(k string, v []byte) {
 	o.key(k)

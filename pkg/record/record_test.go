@@ -239,3 +239,28 @@ func BenchmarkAppendUnicast(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// TestCachedFragments: records whose router/peer fields and RIB flags were cached encode
+// exactly like records rendering them field by field.
+func TestCachedFragments(t *testing.T) {
+	plain := fullUnicast()
+	want := string(plain.AppendJSON(nil))
+	cached := fullUnicast()
+	cached.RouterFields.Cache()
+	cached.PeerFields.CacheInto(nil)
+	cached.RIBFlags.CacheInto(nil)
+	if got := string(cached.AppendJSON(nil)); got != want {
+		t.Fatalf("cached encoding differs:\n%s\n%s", want, got)
+	}
+	// A copy carries the cache; clearing it goes back to rendering.
+	cp := cached.PeerFields
+	cp.PeerASN = 1
+	cp.ClearCache()
+	o := members(nil)
+	cp.appendTo(&o)
+	if !strings.Contains(string(o.b), `"peer_asn":1`) {
+		t.Fatalf("ClearCache did not re-render: %s", o.b)
+	}
+	st := &Stats{Head: Head{Sequence: 1}, RouterFields: cached.RouterFields, PeerFields: cached.PeerFields}
+	roundTrip(t, st)
+}

@@ -147,9 +147,12 @@ func (s *Sink) Close() error {
 		return err
 	}
 	if s.f != nil {
-		if err := s.f.Sync(); err != nil {
-			s.f.Close()
-			return err
+		// Sync regular files only: a FIFO or a character device cannot be synced.
+		if st, err := s.f.Stat(); err == nil && st.Mode().IsRegular() {
+			if err := s.f.Sync(); err != nil {
+				s.f.Close()
+				return err
+			}
 		}
 		return s.f.Close()
 	}
