@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -197,16 +196,6 @@ func isRoute(view, action string) func(rec) bool {
 	}
 }
 
-// keys returns the sorted "prefix/len" of route records.
-func keys(rs []rec) []string {
-	out := make([]string, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, r.key())
-	}
-	sort.Strings(out)
-	return out
-}
-
 // summary renders records for failure messages (the last n at most).
 func summary(rs []rec, n int) string {
 	if len(rs) > n {
@@ -332,10 +321,11 @@ func (tp *tap) bytes() []byte {
 	return bytes.Clone(tp.raw.Bytes())
 }
 
-// bmpTypes counts the complete BMP messages of a raw stream by message type, from the
-// common header alone (version 3, 4-byte length, type).
-func bmpTypes(b []byte) (map[uint8]int, error) {
-	n := map[uint8]int{}
+// bmpCounts counts the complete BMP messages of a raw stream from their headers alone:
+// by message type ("type 0" … "type 6") and, for Route Monitoring, by view ("rm pre",
+// "rm post", "rm loc": Loc-RIB peer type 3, else the L flag of the per-peer header).
+func bmpCounts(b []byte) (map[string]int, error) {
+	n := map[string]int{}
 	for len(b) > 0 {
 		if len(b) < 6 {
 			return n, fmt.Errorf("%d trailing bytes", len(b))
@@ -344,7 +334,17 @@ func bmpTypes(b []byte) (map[uint8]int, error) {
 		if b[0] != 3 || l < 6 || l > len(b) {
 			return n, fmt.Errorf("bad common header % x", b[:6])
 		}
-		n[b[5]]++
+		n[fmt.Sprintf("type %d", b[5])]++
+		if b[5] == 0 && l >= 8 {
+			switch {
+			case b[6] == 3:
+				n["rm loc"]++
+			case b[7]&0x40 != 0:
+				n["rm post"]++
+			default:
+				n["rm pre"]++
+			}
+		}
 		b = b[l:]
 	}
 	return n, nil

@@ -18,8 +18,11 @@ const (
 	tagLocalPref = 200         // set by the DUT's import policy
 )
 
-// e2eRoutes: 20 IPv4 /24s and 10 IPv6 /48s with AS_PATH 64500 4200000001, origin i%3,
-// MED i, communities 65002:100 (+ NO_EXPORT for even i), large community 4200000001:1:i.
+// e2eRoutes: 20 IPv4 /24s (10.0.i.0/24, next hop 127.0.0.2) and 10 IPv6 /48s
+// (2001:db8:100::/48 + i, next hop 2001:db8:ffff::2) with AS_PATH 64500 4200000001 (the DUT
+// receives 65002 64500 4200000001), origin i%3, MED i, communities 65002:100 (+ NO_EXPORT
+// for even i; 10.0.5.0/24 and 2001:db8:101::/48 also carry 900 more, for UPDATEs of
+// 3.7 KB), large community 4200000001:1:i.
 // The DUT's import policy tags IPv4 i < 8 and IPv6 i < 4; the injector later withdraws
 // IPv4 i%4 == 3 and IPv6 i%5 == 2.
 func e2eRoutes() []*route {
@@ -31,6 +34,16 @@ func e2eRoutes() []*route {
 		}
 		return c
 	}
+	// 900 more communities: a COMMUNITIES attribute of 3.6 KB (extended length) in an
+	// UPDATE of about 3.7 KB. (Over 4096 bytes, which the speakers' extended message
+	// capability would allow, GoBGP 4.8's BMP client panics building the post-policy
+	// message: makeslice: cap out of range in table.(*packerV4).pack.)
+	huge := func(c []uint32) []uint32 {
+		for k := range 900 {
+			c = append(c, injASN<<16|uint32(1000+k))
+		}
+		return c
+	}
 	for i := range 20 {
 		rs = append(rs, &route{family: bgp.RF_IPv4_UC,
 			prefix:  netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(i), 0}), 24),
@@ -38,6 +51,7 @@ func e2eRoutes() []*route {
 			communities: comms(i), large: [3]uint32{4200000001, 1, uint32(i)},
 			tagged: i < 8, withdrawn: i%4 == 3})
 	}
+	rs[5].communities = huge(rs[5].communities)
 	for i := range 10 {
 		rs = append(rs, &route{family: bgp.RF_IPv6_UC,
 			prefix:  netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0x01, byte(i)}), 48),
@@ -45,6 +59,7 @@ func e2eRoutes() []*route {
 			communities: comms(i), large: [3]uint32{4200000001, 1, uint32(i)},
 			tagged: i < 4, withdrawn: i%5 == 2})
 	}
+	rs[21].communities = huge(rs[21].communities)
 	return rs
 }
 
@@ -92,9 +107,30 @@ func count(rs []*route, match func(*route) bool) map[bgp.Family]int {
 	return n
 }
 
+// TestGoBGPEndToEnd runs a complete BMP session of a GoBGP DUT through bmpstream:
+// Initiation, Loc-RIB and peer Peer Up, 30 routes in three views, statistics, 7
+// withdrawals, an administrative shutdown of the peer (Peer Down with the NOTIFICATION),
+// then the station is deleted (Loc-RIB Peer Down, Termination). It checks every record.
 func TestGoBGPEndToEnd(t *testing.T) {
-	routes := e2eRoutes()
-	l := newLab(t, []bgp.Family{bgp.RF_IPv4_UC, bgp.RF_IPv6_UC}, importPolicy(t))
+	runEndToEnd(t, labOptions{families: []bgp.Family{bgp.RF_IPv4_UC, bgp.RF_IPv6_UC}, setup: importPolicy(t)}, e2eRoutes())
+}
+
+// TestGoBGPIPv6Session is the same session with the BGP peering over ::1 (IPv6 only):
+// per-peer headers with the V flag and IPv6 peer and local addresses. Over an IPv6
+// eBGP session the injector sets its own address as next hop.
+func TestGoBGPIPv6Session(t *testing.T) {
+	var routes []*route
+	for _, r := range e2eRoutes() {
+		if r.family == bgp.RF_IPv6_UC {
+			r.nexthop = netip.MustParseAddr(loopback6)
+			routes = append(routes, r)
+		}
+	}
+	runEndToEnd(t, labOptions{families: []bgp.Family{bgp.RF_IPv6_UC}, setup: importPolicy(t), ipv6: true}, routes)
+}
+
+func runEndToEnd(t *testing.T, o labOptions, routes []*route) {
+	l := newLab(t, o)
 	l.attachBMP(sysName, sysDescr)
 	l.connect()
 
@@ -103,7 +139,7 @@ func TestGoBGPEndToEnd(t *testing.T) {
 	n := len(routes)
 	l.waitViews("add", map[string]int{"pre": n, "post": n, "loc": n})
 	l.lap("all routes in every view")
-	waitFor(t, waitShort, "a statistics record with every route", func() bool {
+	waitFor(t, waitShort, "a statistics record counting every route", func() bool {
 		return l.col.has(func(r rec) bool { return isType("statistics", "")(r) && r.num("ads_rib_in") == float64(n) })
 	}, l.col.latest())
 	l.lap("statistics with every route")
@@ -120,6 +156,8 @@ func TestGoBGPEndToEnd(t *testing.T) {
 	l.waitViews("del", map[string]int{"pre": w, "post": w, "loc": w})
 	l.lap("withdrawals in every view")
 
+	// At Peer Down GoBGP 4.8 withdraws the peer's remaining routes explicitly in the
+	// pre-policy and Loc-RIB views (not post-policy) before sending the Peer Down.
 	l.shutdownPeer(shutdownText)
 	l.waitViews("del", map[string]int{"pre": n, "post": w, "loc": n})
 	l.detachBMP()
@@ -127,6 +165,44 @@ func TestGoBGPEndToEnd(t *testing.T) {
 	l.col.dump(t)
 
 	rs := l.col.records()
-	t.Logf("%d records:%s", len(rs), summary(rs, 1000))
 	l.checkDecodeErrors()
+	checkCommon(t, rs, sysName)
+	if t.Failed() {
+		t.FailNow()
+	}
+	f := l.findFrame(rs, true)
+	l.checkFrame(f)
+	l.checkRoutes(rs, routes, f, func(r *route, view string) []string {
+		if view == "post" && !r.withdrawn {
+			return []string{"add"}
+		}
+		return []string{"add", "del"}
+	})
+	checkWithdrawalOrder(t, rs, routes)
+	l.checkStats(rs, n, f)
+	l.checkCounts(rs, map[string][2]int{"rm post": {n + w, n + w}, "rm loc": {2 * n, 2 * n},
+		// Pre-policy RMs carry the UPDATEs as received (the injector may pack several
+		// withdrawals in one) plus one message per route withdrawn at Peer Down.
+		"rm pre": {n + (n - w) + 1, n + (n - w) + w}})
+	if n := l.col.counters.AddPathMismatches.Load(); n != 0 {
+		t.Errorf("%d ADD-PATH mismatches: the Loc-RIB Peer Up declares ADD-PATH for IPv4 and IPv6 unicast", n)
+	}
+}
+
+// checkWithdrawalOrder: in each view, the injector's withdrawals come before those GoBGP
+// generates at Peer Down (the test waits for the former before shutting the peer down).
+func checkWithdrawalOrder(t *testing.T, rs []rec, routes []*route) {
+	t.Helper()
+	withdrawn := map[string]bool{}
+	for _, r := range routes {
+		withdrawn[r.key()] = r.withdrawn
+	}
+	for _, view := range []string{"pre", "post", "loc"} {
+		dels := filter(rs, isRoute(view, "del"))
+		for i := 1; i < len(dels); i++ {
+			if withdrawn[dels[i].key()] && !withdrawn[dels[i-1].key()] {
+				t.Errorf("%s: explicit withdrawal %v after a Peer Down withdrawal %v", view, dels[i], dels[i-1])
+			}
+		}
+	}
 }

@@ -23,8 +23,8 @@ const (
 	waitShort = 30 * time.Second // everything else
 )
 
-// lab is the DUT (AS 65001, passive on 127.0.0.1:port) exporting BMP to the collector,
-// and the injector (AS 65002, dialling from 127.0.0.2), peered for the given families.
+// lab is the DUT (AS 65001, passive on dutAddr:port) exporting BMP to the collector,
+// and the injector (AS 65002, dialling from injAddr), peered for the given families.
 //
 //	injector --BGP--> DUT --BMP--> tap --> bmpstream server --> queue --> memSink
 type lab struct {
@@ -33,30 +33,46 @@ type lab struct {
 	tap      *tap // between the DUT and the collector
 	dut, inj *gobgp.BgpServer
 	dutPort  int32
-	families []bgp.Family
-	states   <-chan bgp.FSMState // state changes of the DUT's neighbour
+	// dutAddr and injAddr are the BGP session's addresses (127.0.0.1 and 127.0.0.2, or
+	// ::1 for both).
+	dutAddr, injAddr string
+	families         []bgp.Family
+	states           <-chan bgp.FSMState // state changes of the DUT's neighbour
 
 	start                               time.Time
 	stopWatch, delBMP, stopInj, stopDUT func()
 }
 
-// newLab starts the collector and both speakers; setup (may be nil) configures the DUT
-// before any neighbour exists (policies). Everything is stopped at the end of the test.
-func newLab(t *testing.T, families []bgp.Family, setup func(dut *gobgp.BgpServer)) *lab {
-	l := &lab{t: t, families: families, start: time.Now(), delBMP: func() {}}
+// labOptions configure a lab.
+type labOptions struct {
+	families []bgp.Family
+	// setup (may be nil) configures the DUT before any neighbour exists (policies).
+	setup func(dut *gobgp.BgpServer)
+	// ipv6 runs the BGP session over ::1 instead of 127.0.0.2 -> 127.0.0.1.
+	ipv6 bool
+}
+
+// newLab starts the collector and both speakers. Everything is stopped at the end of
+// the test.
+func newLab(t *testing.T, o labOptions) *lab {
+	l := &lab{t: t, families: o.families, start: time.Now(), delBMP: func() {},
+		dutAddr: dutAddr, injAddr: injAddr}
+	if o.ipv6 {
+		l.dutAddr, l.injAddr = loopback6, loopback6
+	}
 	l.col = startCollector(t)
 	t.Cleanup(l.col.stop)
 	l.tap = startTap(t, l.col.srv.Addr().String())
 	t.Cleanup(l.tap.close)
-	l.dutPort = freePort(t)
-	l.dut = startSpeaker(t, dutASN, dutID, l.dutPort, []string{dutAddr})
+	l.dutPort = freePort(t, l.dutAddr)
+	l.dut = startSpeaker(t, dutASN, dutID, l.dutPort, []string{l.dutAddr})
 	l.stopDUT = sync.OnceFunc(l.dut.Stop)
 	t.Cleanup(l.stopDUT)
 	l.inj = startSpeaker(t, injASN, injID, -1, nil)
 	l.stopInj = sync.OnceFunc(l.inj.Stop)
 	t.Cleanup(l.stopInj)
-	if setup != nil {
-		setup(l.dut)
+	if o.setup != nil {
+		o.setup(l.dut)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.stopWatch = cancel
@@ -74,7 +90,7 @@ func (l *lab) attachBMP(sysName, sysDescr string) {
 	t := l.t
 	t.Helper()
 	err := l.dut.AddBmp(context.Background(), &api.AddBmpRequest{
-		Address: dutAddr, Port: l.tap.port(),
+		Address: routerAddr, Port: l.tap.port(),
 		Policy:            api.AddBmpRequest_MONITORING_POLICY_ALL,
 		StatisticsTimeout: 1, // the API accepts 1 s (only gobgpd's config file enforces 15 s)
 		SysName:           sysName, SysDescr: sysDescr,
@@ -84,7 +100,7 @@ func (l *lab) attachBMP(sysName, sysDescr string) {
 	}
 	l.delBMP = sync.OnceFunc(func() {
 		// An error here only means the station was already deleted.
-		_ = l.dut.DeleteBmp(context.Background(), &api.DeleteBmpRequest{Address: dutAddr, Port: l.tap.port()})
+		_ = l.dut.DeleteBmp(context.Background(), &api.DeleteBmpRequest{Address: routerAddr, Port: l.tap.port()})
 	})
 	t.Cleanup(l.delBMP)
 	waitFor(t, waitShort, "the router init and Loc-RIB peer up records", func() bool {
@@ -97,30 +113,48 @@ func (l *lab) attachBMP(sysName, sysDescr string) {
 func (l *lab) connect() {
 	t := l.t
 	t.Helper()
-	ctx := context.Background()
-	if err := l.dut.AddPeer(ctx, &api.AddPeerRequest{Peer: neighbor(injAddr, injASN,
-		&api.Transport{LocalAddress: dutAddr, PassiveMode: true}, l.families...)}); err != nil {
-		t.Fatalf("DUT AddPeer: %v", err)
-	}
-	if err := l.inj.AddPeer(ctx, &api.AddPeerRequest{Peer: neighbor(dutAddr, dutASN,
-		&api.Transport{LocalAddress: injAddr, RemotePort: uint32(l.dutPort)}, l.families...)}); err != nil {
-		t.Fatalf("injector AddPeer: %v", err)
-	}
-	waitState(t, l.states, "established", func(s bgp.FSMState) bool { return s == bgp.BGP_FSM_ESTABLISHED })
-	l.lap("BGP session established")
+	l.peerSpeakers()
 	// Two GoBGP 4.8 races make these waits necessary before the first route:
 	// - the DUT's BMP client serialises the peer's OPEN for the Peer Up while the FSM
 	//   goroutine serialises the same capabilities for each UPDATE (-race reports it):
 	//   inject only once the Peer Up has reached the collector;
 	// - the injector announces Established before it stores the state, and a path added
 	//   in between is never sent: wait until ListPeer reports Established.
-	waitFor(t, waitShort, "the peer up record of "+injAddr, func() bool {
-		return l.col.has(isPeer("up", 0, injAddr))
+	waitFor(t, waitShort, "the peer up record of "+l.injAddr, func() bool {
+		return l.col.has(isPeer("up", 0, l.injAddr))
 	}, l.col.latest())
-	waitFor(t, waitShort, "the injector to store Established", func() bool {
-		return established(t, l.inj, dutAddr)
-	}, nil)
+	l.waitInjector()
 	l.lap("peer up recorded, injector ready")
+}
+
+// connectWithoutBMP peers the speakers while no BMP station is attached.
+func (l *lab) connectWithoutBMP() {
+	l.t.Helper()
+	l.peerSpeakers()
+	l.waitInjector()
+	l.lap("injector ready")
+}
+
+func (l *lab) waitInjector() {
+	waitFor(l.t, waitShort, "the injector to store Established", func() bool {
+		return established(l.t, l.inj, l.dutAddr)
+	}, nil)
+}
+
+func (l *lab) peerSpeakers() {
+	t := l.t
+	t.Helper()
+	ctx := context.Background()
+	if err := l.dut.AddPeer(ctx, &api.AddPeerRequest{Peer: neighbor(l.injAddr, injASN,
+		&api.Transport{LocalAddress: l.dutAddr, PassiveMode: true}, l.families...)}); err != nil {
+		t.Fatalf("DUT AddPeer: %v", err)
+	}
+	if err := l.inj.AddPeer(ctx, &api.AddPeerRequest{Peer: neighbor(l.dutAddr, dutASN,
+		&api.Transport{LocalAddress: l.injAddr, RemotePort: uint32(l.dutPort)}, l.families...)}); err != nil {
+		t.Fatalf("injector AddPeer: %v", err)
+	}
+	waitState(t, waitLong, l.states, "established", func(s bgp.FSMState) bool { return s == bgp.BGP_FSM_ESTABLISHED })
+	l.lap("BGP session established")
 }
 
 func (l *lab) inject(rs []*route) {
@@ -175,12 +209,12 @@ func (l *lab) waitViews(action string, want map[string]int) {
 func (l *lab) shutdownPeer(msg string) {
 	t := l.t
 	t.Helper()
-	if err := l.inj.DisablePeer(context.Background(), &api.DisablePeerRequest{Address: dutAddr, Communication: msg}); err != nil {
+	if err := l.inj.DisablePeer(context.Background(), &api.DisablePeerRequest{Address: l.dutAddr, Communication: msg}); err != nil {
 		t.Fatalf("DisablePeer: %v", err)
 	}
-	waitState(t, l.states, "down", func(s bgp.FSMState) bool { return s != bgp.BGP_FSM_ESTABLISHED })
-	waitFor(t, waitShort, "the peer down record of "+injAddr, func() bool {
-		return l.col.has(isPeer("down", 0, injAddr))
+	waitState(t, waitShort, l.states, "down", func(s bgp.FSMState) bool { return s != bgp.BGP_FSM_ESTABLISHED })
+	waitFor(t, waitShort, "the peer down record of "+l.injAddr, func() bool {
+		return l.col.has(isPeer("down", 0, l.injAddr))
 	}, l.col.latest())
 	l.lap("peer down recorded")
 }
@@ -194,7 +228,7 @@ func (l *lab) detachBMP() {
 	// callers have waited for every record they expect; this quiet period also lets
 	// unexpected late messages arrive, so that the assertions see them.
 	l.col.waitQuiet(t, waitShort, 300*time.Millisecond)
-	if err := l.dut.DeleteBmp(context.Background(), &api.DeleteBmpRequest{Address: dutAddr, Port: l.tap.port()}); err != nil {
+	if err := l.dut.DeleteBmp(context.Background(), &api.DeleteBmpRequest{Address: routerAddr, Port: l.tap.port()}); err != nil {
 		t.Fatalf("DeleteBmp: %v", err)
 	}
 	waitFor(t, waitShort, "the BMP session to end (EOF)", func() bool {
@@ -220,7 +254,9 @@ func (l *lab) shutdown() {
 	}
 }
 
-// checkDecodeErrors fails the test for any decode error the collector counted.
+// checkDecodeErrors fails the test for any decode error the collector counted, any AS
+// width fallback (GoBGP's AS_PATHs match the per-peer header's A flag) and any record
+// the sink could not parse as JSON.
 func (l *lab) checkDecodeErrors() {
 	var errs []string
 	for _, k := range session.ErrorKinds() {
@@ -230,6 +266,9 @@ func (l *lab) checkDecodeErrors() {
 	}
 	if len(errs) > 0 {
 		l.t.Errorf("decode errors: %s", strings.Join(errs, ", "))
+	}
+	if n := l.col.counters.ASWidthMismatches.Load(); n != 0 {
+		l.t.Errorf("%d AS width mismatches", n)
 	}
 	l.col.sink.mu.Lock()
 	defer l.col.sink.mu.Unlock()

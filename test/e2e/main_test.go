@@ -2,11 +2,23 @@
 // in-process as the monitored router (the "DUT"), peered over loopback with a second
 // in-process GoBGP that injects routes through the API, and exports BMP (RFC 7854 pre- and
 // post-policy Adj-RIB-In, RFC 9069 Loc-RIB, statistics) to bmpstream's own BMP server,
-// also in-process. The tests assert on the records bmpstream publishes.
+// also in-process. The tests assert on the records bmpstream publishes, exactly: order,
+// sequence numbers, every field of every record, and the collector's counters against an
+// independent count of the raw BMP stream.
 //
-// Only loopback addresses are used (127.0.0.1 and 127.0.0.2). GOBGP_LOG=1 prints GoBGP's
-// debug log; BMPSTREAM_E2E_DUMP=FILE writes the records of the end-to-end test as JSON
-// Lines.
+//   - TestGoBGPEndToEnd: a whole session (IPv4 and IPv6 unicast over an IPv4 peering, an
+//     import policy so that the views differ, statistics, withdrawals, Peer Down with an
+//     administrative shutdown message, Loc-RIB Peer Down, Termination);
+//   - TestGoBGPIPv6Session: the same over an IPv6 peering (::1);
+//   - TestGoBGPLocRIBUndeclaredAddPath: labelled unicast, whose Loc-RIB NLRI carry path
+//     IDs the Loc-RIB Peer Up does not declare (a GoBGP 4.8 quirk);
+//   - TestGoBGPStationAttachedLate: the state dump a station attached late receives, with
+//     End-of-RIB markers.
+//
+// Only loopback addresses are used (127.0.0.1, 127.0.0.2 and ::1). GOBGP_LOG=1 prints
+// GoBGP's debug log; BMPSTREAM_E2E_DUMP=FILE writes the records of the last end-to-end
+// session as JSON Lines and BMPSTREAM_E2E_CAPTURE=FILE the raw BMP stream of the last
+// test (both meant for -run with one test).
 package e2e
 
 import (

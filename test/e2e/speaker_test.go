@@ -16,10 +16,13 @@ import (
 	gobgp "github.com/osrg/gobgp/v4/pkg/server"
 )
 
-// Addresses and identities of the lab. The DUT listens on 127.0.0.1; the injector dials
-// it from 127.0.0.2 (every 127/8 address answers on Linux's lo).
+// Addresses and identities of the lab. The DUT's BMP client reaches the collector from
+// routerAddr. Over IPv4, the DUT listens for BGP on 127.0.0.1 and the injector dials it
+// from 127.0.0.2 (every 127/8 address answers on Linux's lo); over IPv6 both use ::1.
 const (
+	routerAddr       = "127.0.0.1"
 	dutAddr, injAddr = "127.0.0.1", "127.0.0.2"
+	loopback6        = "::1"
 	dutASN, injASN   = 65001, 65002
 	dutID, injID     = "192.0.2.1", "192.0.2.2"
 	nextHop6         = "2001:db8:ffff::2"
@@ -47,11 +50,11 @@ func startSpeaker(t *testing.T, asn uint32, id string, port int32, listen []stri
 	return s
 }
 
-// freePort returns a TCP port of 127.0.0.1 that was free a moment ago: GoBGP's
-// ListenPort 0 means 179, so a port is borrowed from the kernel.
-func freePort(t *testing.T) int32 {
+// freePort returns a TCP port of addr that was free a moment ago: GoBGP's ListenPort 0
+// means 179, so a port is borrowed from the kernel.
+func freePort(t *testing.T, addr string) int32 {
 	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(dutAddr, "0"))
+	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +124,10 @@ func sessionStates(t *testing.T, ctx context.Context, s *gobgp.BgpServer) <-chan
 	return ch
 }
 
-// waitState reads states until one satisfies ok.
-func waitState(t *testing.T, states <-chan bgp.FSMState, what string, ok func(bgp.FSMState) bool) {
+// waitState reads states until one satisfies ok, for at most d.
+func waitState(t *testing.T, d time.Duration, states <-chan bgp.FSMState, what string, ok func(bgp.FSMState) bool) {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	timeout := time.After(d)
 	for {
 		select {
 		case s := <-states:
@@ -132,7 +135,7 @@ func waitState(t *testing.T, states <-chan bgp.FSMState, what string, ok func(bg
 				return
 			}
 		case <-timeout:
-			t.Fatalf("timed out waiting for the BGP session to be %s", what)
+			t.Fatalf("timed out after %v waiting for the BGP session to be %s", d, what)
 		}
 	}
 }
