@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -276,4 +277,28 @@ func TestInvalidConfigAllErrors(t *testing.T) {
 			t.Errorf("line %d %q, want %s", i+1, lines[i+1], want)
 		}
 	}
+}
+
+// FuzzConfigFile: any file content is applied or rejected with an error, never a panic.
+func FuzzConfigFile(f *testing.F) {
+	f.Add("source-port: 5000\nallowed-routers: [10.0.0.0/8]\n")
+	f.Add("active-routers:\n  - a:1\n  - {x: y}\n")
+	f.Add("- 1\n")
+	f.Add("read-timeout: &a 1s\nshutdown-timeout: *a\n")
+	f.Add("")
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, content string) {
+		path := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o := defaultOptions()
+		fs := newFlagSet(&o, io.Discard)
+		s := &security{}
+		s.AddFlags(fs)
+		_ = fs.Parse(nil)
+		if _, err := applyConfig(fs, path, nil, io.Discard); err == nil {
+			_ = validate(&o, []Feature{s})
+		}
+	})
 }
