@@ -25,22 +25,24 @@ var RefuseReasons = []string{RefuseNotAllowed, RefuseMaxConnections, RefuseMaxPe
 // bytes.
 const maxRateWait = 125 * time.Millisecond
 
-// limitedReader applies Config.ReadTimeout and Config.RateLimit to one connection.
+// limitedReader applies Config.ReadTimeout and Config.RateLimit to one connection: it
+// reads from src and sets the read deadlines of conn.
 type limitedReader struct {
 	s       *Server
 	conn    net.Conn
+	src     io.Reader
 	timeout time.Duration
 	lim     *rate.Limiter
 	chunk   int
 }
 
-// reader returns what the session reads conn through: conn itself when no per-session
-// limit is configured.
-func (s *Server) reader(conn net.Conn) io.Reader {
+// reader returns what the session reads src (conn, or a reader over it) through: src
+// itself when no per-session limit is configured.
+func (s *Server) reader(conn net.Conn, src io.Reader) io.Reader {
 	if s.cfg.ReadTimeout <= 0 && s.cfg.RateLimit <= 0 {
-		return conn
+		return src
 	}
-	lr := &limitedReader{s: s, conn: conn, timeout: s.cfg.ReadTimeout}
+	lr := &limitedReader{s: s, conn: conn, src: src, timeout: s.cfg.ReadTimeout}
 	if s.cfg.RateLimit > 0 {
 		lr.chunk = max(1, min(int(float64(s.cfg.RateLimit)*maxRateWait.Seconds()), 64<<10))
 		lr.lim = rate.NewLimiter(rate.Limit(s.cfg.RateLimit), lr.chunk)
@@ -49,7 +51,10 @@ func (s *Server) reader(conn net.Conn) io.Reader {
 }
 
 func (r *limitedReader) Read(p []byte) (int, error) {
-	if r.timeout > 0 {
+	// Once stopping, the deadlines are Shutdown's (and the drain's): leave them alone, and
+	// stop throttling so that the drain ends quickly.
+	stopping := r.s.stopping.Load()
+	if r.timeout > 0 && !stopping {
 		_ = r.conn.SetReadDeadline(time.Now().Add(r.timeout))
 		// Shutdown stores stopping before it sets its own (immediate) deadline: either it
 		// comes after ours, or we see stopping here and restore it.
@@ -60,8 +65,8 @@ func (r *limitedReader) Read(p []byte) (int, error) {
 	if r.lim != nil && len(p) > r.chunk {
 		p = p[:r.chunk]
 	}
-	n, err := r.conn.Read(p)
-	if n > 0 && r.lim != nil {
+	n, err := r.src.Read(p)
+	if n > 0 && r.lim != nil && !stopping {
 		// Waiting after the read delays the next one: the kernel buffer fills up and TCP
 		// flow control slows the router. The wait ends early only when a shutdown gives up.
 		_ = r.lim.WaitN(r.s.ctx, n)

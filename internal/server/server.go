@@ -259,7 +259,7 @@ func (s *Server) run(conn net.Conn) {
 			t.Close()
 		}
 	}()
-	r := bmp.NewReader(s.reader(conn), s.cfg.MaxMessageSize)
+	r := bmp.NewReader(s.reader(conn, conn), s.cfg.MaxMessageSize)
 	start := time.Now()
 	var reason string
 	var cause error
