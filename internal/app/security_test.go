@@ -85,7 +85,7 @@ func startCollector(t *testing.T, args ...string) *collector {
 	return &collector{srv: srv, rt: rt, sink: sink}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func pollUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
@@ -96,7 +96,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freeTCPPort(t *testing.T) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func freePort(t *testing.T) int {
 func TestTLSOnlyFromConfigFile(t *testing.T) {
 	ca := certtest.NewCA(t, "ca")
 	files := certtest.WriteFiles(t, t.TempDir(), ca)
-	port := freePort(t)
+	port := freeTCPPort(t)
 	cfg := writeFile(t, "bmpstream.yaml", fmt.Sprintf(`bind-address: 127.0.0.1
 plain-listener: false
 tls-port: %d
@@ -137,7 +137,7 @@ max-connections: 1
 	if _, err := r1.Write(gen.Initiation("r1", "x")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first record", func() bool { return c.sink.n.Load() == 1 })
+	pollUntil(t, "first record", func() bool { return c.sink.n.Load() == 1 })
 
 	// Over the limit: refused before the handshake.
 	if r2, err := tls.Dial("tcp", addr, client); err == nil {
@@ -147,13 +147,13 @@ max-connections: 1
 		}
 		r2.Close()
 	}
-	waitFor(t, "max_connections", func() bool { return c.srv.Stats.Refused(server.RefuseMaxConnections) == 1 })
+	pollUntil(t, "max_connections", func() bool { return c.srv.Stats.Refused(server.RefuseMaxConnections) == 1 })
 
 	if _, err := r1.Write(gen.Termination(0)); err != nil {
 		t.Fatal(err)
 	}
 	r1.Close()
-	waitFor(t, "session end", func() bool { return c.srv.Stats.Open.Load() == 0 && c.sink.n.Load() == 2 })
+	pollUntil(t, "session end", func() bool { return c.srv.Stats.Open.Load() == 0 && c.sink.n.Load() == 2 })
 
 	// Without a client certificate: the handshake fails.
 	if r3, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: ca.Pool()}); err == nil {
@@ -164,7 +164,7 @@ max-connections: 1
 		}
 		r3.Close()
 	}
-	waitFor(t, "tls_handshake", func() bool { return c.srv.Stats.Refused(server.RefuseTLSHandshake) == 1 })
+	pollUntil(t, "tls_handshake", func() bool { return c.srv.Stats.Refused(server.RefuseTLSHandshake) == 1 })
 	if got := c.srv.Stats.Total.Load(); got != 1 {
 		t.Fatalf("%d sessions, want 1", got)
 	}
@@ -209,8 +209,8 @@ func TestActiveModeFromConfigFile(t *testing.T) {
 	}()
 	cfg := writeFile(t, "bmpstream.yaml", "allowed-routers: [192.0.2.0/24]\nactive-routers:\n  - "+ln.Addr().String()+"\n")
 	c := startCollector(t, "--config", cfg)
-	waitFor(t, "both sessions", func() bool { return c.srv.Stats.Ended(server.EndEOF) == 2 })
-	waitFor(t, "records", func() bool { return c.sink.n.Load() == want })
+	pollUntil(t, "both sessions", func() bool { return c.srv.Stats.Ended(server.EndEOF) == 2 })
+	pollUntil(t, "records", func() bool { return c.sink.n.Load() == want })
 	if len(accepted) < 2 {
 		t.Fatalf("%d connections accepted", len(accepted))
 	}
@@ -239,5 +239,5 @@ func TestReadTimeoutAndRateLimitWired(t *testing.T) {
 	if _, err := io.Copy(io.Discard, conn); err != nil && strings.Contains(err.Error(), "timeout") {
 		t.Fatal("the collector did not close the idle session")
 	}
-	waitFor(t, "idle_timeout", func() bool { return c.srv.Stats.Ended(server.EndIdle) == 1 })
+	pollUntil(t, "idle_timeout", func() bool { return c.srv.Stats.Ended(server.EndIdle) == 1 })
 }
