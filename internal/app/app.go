@@ -99,6 +99,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		f.AddFlags(fs)
 		features = append(features, f)
 	}
+	cf := addConfigFlags(fs)
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -114,6 +115,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if *version {
 		fmt.Fprintln(stdout, "bmpstream", Version)
 		return 0
+	}
+	if code, exit := configure(fs, cf, &o, features, stdout, stderr); exit {
+		return code
 	}
 	if f := flag.CommandLine.Lookup("logtostderr"); f != nil && !fs.Changed("logtostderr") && !fs.Changed("log_dir") {
 		_ = f.Value.Set("true")
@@ -158,8 +162,8 @@ func addDumpSink(rt *Runtime) error {
 }
 
 func run(o Options, features []Feature) error {
-	if o.SourcePort < 1 || o.SourcePort > 65535 {
-		return fmt.Errorf("--source-port %d out of range 1-65535", o.SourcePort)
+	if o.SourcePort < 0 || o.SourcePort > 65535 {
+		return fmt.Errorf("--source-port %d out of range 0-65535", o.SourcePort)
 	}
 	ctx, cancelFeatures := context.WithCancel(context.Background())
 	defer cancelFeatures()
@@ -195,10 +199,12 @@ func run(o Options, features []Feature) error {
 	pub := publisher.Fanout(rt.sinks)
 	rt.Server.Publisher = pub
 	srv := server.New(*rt.Server)
-	if err := srv.Listen(); err != nil {
-		pub.Close()
-		stopFeatures()
-		return err
+	if rt.Server.Listen != "" { // empty: a feature disabled the plain listener
+		if err := srv.Listen(); err != nil {
+			pub.Close()
+			stopFeatures()
+			return err
+		}
 	}
 	for _, f := range rt.afterServer {
 		f(srv)

@@ -38,6 +38,12 @@ type Config struct {
 	// Taps, when set, are called once per session; each returned MessageTap sees every
 	// complete BMP message of the session, in order (intercept/forwarding).
 	Taps []func(router netip.AddrPort) MessageTap
+	// ReadTimeout, when positive, ends a session whose router sent nothing for that long
+	// (reason idle_timeout).
+	ReadTimeout time.Duration
+	// RateLimit, when positive, caps the reading of each session to that many bytes per
+	// second: reads are delayed (TCP backpressure slows the router), nothing is dropped.
+	RateLimit int
 }
 
 // MessageTap observes a session's BMP messages. Message must not keep msg after it returns
@@ -57,10 +63,11 @@ const (
 	EndReadError  = "read_error"
 	EndShutdown   = "shutdown"
 	EndOutput     = "output_error"
+	EndIdle       = "idle_timeout"
 )
 
 // EndReasons lists every end reason.
-var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput}
+var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput, EndIdle}
 
 // Stats are server-wide counters.
 type Stats struct {
@@ -109,6 +116,8 @@ type Server struct {
 	Stats Stats
 
 	ln       net.Listener
+	extra    []net.Listener  // ServeListener's, closed by Shutdown
+	stopc    chan struct{}   // closed by Shutdown
 	ctx      context.Context // cancelled only when a shutdown gives up waiting
 	cancel   context.CancelFunc
 	mu       sync.Mutex
@@ -123,7 +132,7 @@ func New(cfg Config) *Server {
 		cfg.MaxMessageSize = 1 << 20
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{})}
+	return &Server{cfg: cfg, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}), stopc: make(chan struct{})}
 }
 
 // Listen binds the listening socket.
@@ -139,21 +148,55 @@ func (s *Server) Listen() error {
 // Addr is the bound address (after Listen).
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Serve accepts connections until Shutdown. It returns nil after a Shutdown.
+// Serve accepts connections until Shutdown. It returns nil after a Shutdown. Without
+// Listen (no plain listener: only ServeListener's or ServeConn's connections) it waits for
+// Shutdown.
 func (s *Server) Serve() error {
-	glog.Infof("event=listening address=%s", s.ln.Addr())
+	if s.ln == nil {
+		<-s.stopc
+		return nil
+	}
+	return s.accept(s.ln)
+}
+
+// ServeListener accepts connections on an additional listener (e.g. a TLS one) until
+// Shutdown, which closes it. It returns nil after a Shutdown.
+func (s *Server) ServeListener(ln net.Listener) error {
+	s.mu.Lock()
+	if s.stopping.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.extra = append(s.extra, ln)
+	s.mu.Unlock()
+	return s.accept(ln)
+}
+
+// accept runs the accept loop of ln. Errors other than a closed listener (e.g. out of
+// file descriptors under a connection flood) are logged and retried with a backoff.
+func (s *Server) accept(ln net.Listener) error {
+	glog.Infof("event=listening address=%s", ln.Addr())
+	var backoff time.Duration
 	for {
-		conn, err := s.ln.Accept()
+		conn, err := ln.Accept()
 		if err != nil {
 			if s.stopping.Load() {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			glog.Errorf("event=accept_failed address=%s err=%q retry_in=%s", ln.Addr(), err, backoff)
+			select {
+			case <-time.After(backoff):
+			case <-s.stopc:
+				return nil
+			}
+			continue
 		}
+		backoff = 0
 		s.ServeConn(conn)
 	}
 }
@@ -216,7 +259,7 @@ func (s *Server) run(conn net.Conn) {
 			t.Close()
 		}
 	}()
-	r := bmp.NewReader(conn, s.cfg.MaxMessageSize)
+	r := bmp.NewReader(s.reader(conn, conn), s.cfg.MaxMessageSize)
 	start := time.Now()
 	var reason string
 	var cause error
@@ -271,6 +314,8 @@ func (s *Server) classify(err error) (string, error) {
 		return EndTooShort, err
 	case s.stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded):
 		return EndShutdown, nil
+	case s.cfg.ReadTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded):
+		return EndIdle, err
 	}
 	return EndReadError, err
 }
@@ -280,9 +325,14 @@ func (s *Server) classify(err error) (string, error) {
 // still blocked (those records are counted as dropped by the publisher).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.stopping.Store(true)
+	if !s.stopping.Swap(true) {
+		close(s.stopc)
+	}
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	for _, ln := range s.extra {
+		ln.Close()
 	}
 	for c := range s.conns {
 		// Unblock readers: what is already in user-space buffers is still processed.
