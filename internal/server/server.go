@@ -78,6 +78,17 @@ func (s *Stats) Refused(reason string) uint64 {
 	return s.refused[reason]
 }
 
+// RefusedCounts returns a copy of the refusal counts by reason.
+func (s *Stats) RefusedCounts() map[string]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]uint64, len(s.refused))
+	for k, v := range s.refused {
+		m[k] = v
+	}
+	return m
+}
+
 func (s *Stats) refuse(reason string) {
 	s.mu.Lock()
 	if s.refused == nil {
