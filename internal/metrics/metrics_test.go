@@ -443,3 +443,37 @@ func TestSysNameLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedConnections: a connection refused by the admission hook is counted by its
+// reason and creates no router series.
+func TestRefusedConnections(t *testing.T) {
+	cs := &session.Counters{}
+	m := New(Options{Counters: cs})
+	q := publisher.NewQueue(&memSink{}, 1, publisher.Block)
+	defer q.Close()
+	srv := server.New(server.Config{Listen: "127.0.0.1:0", Publisher: q, Session: session.Config{Counters: cs},
+		Admit: func(c net.Conn) (net.Conn, string) { return nil, "acl" },
+		Taps:  []func(netip.AddrPort) server.MessageTap{m.Tap}})
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	m.SetServer(srv)
+	go srv.Serve()
+	defer srv.Shutdown(context.Background())
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", srv.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Read(make([]byte, 1)) // returns once the collector closed it
+		c.Close()
+	}
+	waitFor(t, "refusals", func() bool { return srv.Stats.Refused("acl") == 2 })
+	got := scrape(t, m.Registry())
+	expect(t, got, map[string]float64{`bmpstream_connections_refused_total{reason="acl"}`: 2})
+	for k := range got {
+		if strings.Contains(k, "router=") {
+			t.Errorf("router series for a refused connection: %s", k)
+		}
+	}
+}
