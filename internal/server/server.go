@@ -227,14 +227,21 @@ func (s *Server) run(conn net.Conn) {
 			t.Close()
 		}
 	}()
-	r := bmp.NewReader(conn, s.cfg.MaxMessageSize)
+	dr := newDrainReader(conn)
+	r := bmp.NewReader(dr, s.cfg.MaxMessageSize)
 	start := time.Now()
 	var reason string
 	var cause error
 	for {
 		_, msg, err := r.Next()
 		if err != nil {
+			if s.stopping.Load() && dr.arm(err) {
+				continue // shutdown: finish what the kernel has received (drain.go)
+			}
 			reason, cause = s.classify(err)
+			if dr.drained() {
+				reason, cause = EndShutdown, nil
+			}
 			break
 		}
 		for _, t := range taps {
@@ -296,7 +303,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.ln.Close()
 	}
 	for c := range s.conns {
-		// Unblock readers: what is already in user-space buffers is still processed.
+		// Unblock readers: they go on with what was received before this point.
 		_ = c.SetReadDeadline(time.Now())
 	}
 	s.mu.Unlock()
