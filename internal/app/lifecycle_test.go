@@ -348,9 +348,16 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 // TestShutdownBlockedSink: the output is a pipe nobody reads, so the sink blocks for
-// good. SIGTERM: the collector gives up at --shutdown-timeout, exits non-zero and
-// reports how many records it could not deliver, and the accounting adds up.
+// good. SIGTERM: the collector gives up at --shutdown-timeout (or at a second signal),
+// exits non-zero and reports how many records it could not deliver, and the accounting
+// adds up.
 func TestShutdownBlockedSink(t *testing.T) {
+	t.Run("deadline", func(t *testing.T) { blockedSink(t, "2s", 1) })
+	// With a deadline far beyond the test's patience, only the second signal ends it.
+	t.Run("second_signal", func(t *testing.T) { blockedSink(t, "1h", 2) })
+}
+
+func blockedSink(t *testing.T, timeout string, signals int) {
 	msgs := captureMessages(t)
 	fifo := filepath.Join(t.TempDir(), "out.fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -364,7 +371,7 @@ func TestShutdownBlockedSink(t *testing.T) {
 	}
 	defer rd.Close()
 	p := startProc(t, "--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0",
-		"--dump=file", "--msg-file="+fifo, "--queue-size=1", "--shutdown-timeout=2s")
+		"--dump=file", "--msg-file="+fifo, "--queue-size=1", "--shutdown-timeout="+timeout)
 	bmpAddr := p.field(t, "listening", "address")
 	base := "http://" + p.field(t, "metrics_listening", "address")
 	conn, err := net.Dial("tcp", bmpAddr)
@@ -379,8 +386,17 @@ func TestShutdownBlockedSink(t *testing.T) {
 			metricSum(t, base+"/metrics", "bmpstream_sink_records_pending") > 0
 	})
 
+	if signals > 1 {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		p.field(t, "shutdown", "signal") // the drain has begun: the next signal forces
+	}
 	if code := p.stop(t); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
+	}
+	if forced := strings.Contains(p.logText(), "event=shutdown_forced"); forced != (signals > 1) {
+		t.Errorf("shutdown_forced logged: %v, signals %d", forced, signals)
 	}
 	f := p.stoppedFields(t)
 	s := p.eventFields(t, "sink_abandoned")
