@@ -276,7 +276,7 @@ func TestLint(t *testing.T) {
 	}
 }
 
-func genStream(t *testing.T, sysName string) ([]byte, gen.StreamCounts) {
+func genStream(t testing.TB, sysName string) ([]byte, gen.StreamCounts) {
 	t.Helper()
 	var buf bytes.Buffer
 	c, err := gen.WriteStream(&buf, gen.StreamSpec{Prefixes: 100, PerUpdate: 5, IPv6: true, SysName: sysName})
