@@ -205,17 +205,17 @@ func TestCaptureMetrics(t *testing.T) {
 		`bmpstream_records_total{type="peer"}`:                             4,
 		`bmpstream_records_total{type="statistics"}`:                       9,
 		// ipv4 and ipv6 unicast, pre- and post-policy: (1000+100+1000) × 2.
-		`bmpstream_records_total{type="unicast_prefix"}`:     4200,
-		`bmpstream_records_total{type="raw"}`:                0,
-		`bmpstream_sessions_ended_total{reason="eof"}`:       1,
-		`bmpstream_sessions_ended_total{reason="shutdown"}`:  0,
-		`bmpstream_sink_records_total{sink="mem"}`:           float64(h.sink.lines),
-		`bmpstream_sink_records_failed_total{sink="mem"}`:    0,
-		`bmpstream_sink_records_dropped_total{sink="mem"}`:   0,
-		`bmpstream_sink_records_pending{sink="mem"}`:         0,
-		`bmpstream_queue_capacity_batches{sink="mem"}`:       8,
-		`bmpstream_queue_depth_batches{sink="mem"}`:          0,
-		`bmpstream_sink_write_seconds_count{sink="mem"}`:     float64(h.q.Stats.Batches.Load()),
+		`bmpstream_records_total{type="unicast_prefix"}`:                        4200,
+		`bmpstream_records_total{type="raw"}`:                                   0,
+		`bmpstream_sessions_ended_total{reason="eof"}`:                          1,
+		`bmpstream_sessions_ended_total{reason="shutdown"}`:                     0,
+		`bmpstream_sink_records_total{sink="mem"}`:                              float64(h.sink.lines),
+		`bmpstream_sink_records_failed_total{sink="mem"}`:                       0,
+		`bmpstream_sink_records_dropped_total{sink="mem"}`:                      0,
+		`bmpstream_sink_records_pending{sink="mem"}`:                            0,
+		`bmpstream_queue_capacity_batches{sink="mem"}`:                          8,
+		`bmpstream_queue_depth_batches{sink="mem"}`:                             0,
+		`bmpstream_sink_write_seconds_count{sink="mem"}`:                        float64(h.q.Stats.Batches.Load()),
 		`bmpstream_build_info{go_version="` + goVersion() + `",version="test"}`: 1,
 		`bmpstream_routers_forgotten_total`:                                     0,
 	}
@@ -314,8 +314,8 @@ func TestLiveRouter(t *testing.T) {
 	c1.Write(head)
 	waitFor(t, "first connection's messages", func() bool { return messages() == float64(len(msgs)-2) })
 	expect(t, scrape(t, h.m.Registry()), map[string]float64{
-		"bmpstream_connections_open" + r:                                1,
-		"bmpstream_peers_up" + r:                                        1,
+		"bmpstream_connections_open" + r:                              1,
+		"bmpstream_peers_up" + r:                                      1,
 		`bmpstream_router_info{router="127.0.0.1",sys_name="edge-1"}`: 1,
 	})
 
@@ -348,9 +348,9 @@ func TestLiveRouter(t *testing.T) {
 	waitFor(t, "second connection closed", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 2 })
 	got := scrape(t, h.m.Registry())
 	expect(t, got, map[string]float64{
-		"bmpstream_connections_open" + r:                                         0,
-		"bmpstream_connections_total" + r:                                        2,
-		"bmpstream_peers_up" + r:                                                 0,
+		"bmpstream_connections_open" + r:                                      0,
+		"bmpstream_connections_total" + r:                                     2,
+		"bmpstream_peers_up" + r:                                              0,
 		`bmpstream_bmp_messages_total{router="127.0.0.1",type="peer_up"}`:     2,
 		`bmpstream_bmp_messages_total{router="127.0.0.1",type="peer_down"}`:   1,
 		`bmpstream_bmp_messages_total{router="127.0.0.1",type="termination"}`: 1,
@@ -375,7 +375,7 @@ func TestPeersUpNeverNegative(t *testing.T) {
 		tap.Message(msg)
 	}
 	expect(t, scrape(t, m.Registry()), map[string]float64{
-		`bmpstream_peers_up{router="192.0.2.1"}`:                        1,
+		`bmpstream_peers_up{router="192.0.2.1"}`:                            1,
 		`bmpstream_bmp_messages_total{router="192.0.2.1",type="peer_down"}`: 2,
 		`bmpstream_bmp_messages_total{router="192.0.2.1",type="peer_up"}`:   1,
 	})
