@@ -294,8 +294,9 @@ func (s *Server) classify(err error) (string, error) {
 }
 
 // Shutdown stops accepting, lets every session finish the messages it has received (read,
-// or waiting in the socket's receive queue: drain.go) and publish their records, and waits for them until ctx is done; then it cancels what is
-// still blocked (those records are counted as dropped by the publisher).
+// or waiting in the socket's receive queue: drain.go) and publish their records, and
+// waits for them until ctx is done; then it cancels what is still blocked (those records
+// are counted as dropped by the publisher).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopping.Store(true)
