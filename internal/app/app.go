@@ -50,7 +50,7 @@ func defaultOptions() Options {
 func newFlagSet(o *Options, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("bmpstream", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.SourcePort, "source-port", o.SourcePort, "TCP port to accept BMP sessions on")
+	fs.IntVar(&o.SourcePort, "source-port", o.SourcePort, "TCP port to accept BMP sessions on (0: any free port, see the event=listening log line)")
 	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress, "address to listen on (default: all interfaces)")
 	fs.StringVar(&o.Dump, "dump", o.Dump, "output: console (JSON Lines on stdout) or file (JSON Lines in --msg-file); default console unless another sink (e.g. Kafka) is configured")
 	fs.StringVar(&o.MsgFile, "msg-file", o.MsgFile, "output file for --dump=file (created or truncated)")
@@ -59,7 +59,7 @@ func newFlagSet(o *Options, stderr io.Writer) *pflag.FlagSet {
 	fs.IntVar(&o.MaxMessageSize, "max-message-size", o.MaxMessageSize, "largest BMP message accepted, in bytes; a longer one ends that router's session")
 	fs.BoolVar(&o.GoBMPPeerAction, "gobmp-peer-action", o.GoBMPPeerAction, `Peer Up records carry goBMP's action "add" instead of "up"`)
 	fs.IntVar(&o.QueueSize, "queue-size", o.QueueSize, "batches queued per output before reading from routers pauses (backpressure)")
-	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGTERM/SIGINT, how long to wait for sessions and outputs to drain")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGTERM/SIGINT, how long to wait for sessions and outputs to drain (a second signal stops waiting)")
 	// glog's flags (-v, --logtostderr, --log_dir, …).
 	gfs := flag.NewFlagSet("glog", flag.ContinueOnError)
 	for _, name := range []string{"v", "vmodule", "logtostderr", "alsologtostderr", "log_dir", "stderrthreshold", "log_backtrace_at"} {
@@ -213,6 +213,7 @@ func run(o Options, features []Feature) error {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
+	rt.phase.Store(phaseServing)
 	select {
 	case s := <-sig:
 		glog.Infof("event=shutdown signal=%s timeout=%s", s, o.ShutdownTimeout)
@@ -221,23 +222,8 @@ func run(o Options, features []Feature) error {
 		stopFeatures()
 		return err
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		glog.Errorf("event=shutdown_timeout err=%q", err)
-	}
-	closeErr := pub.Close()
+	res := drain(rt, srv, pub, sig)
 	cancelFeatures()
 	stopFeatures()
-	var dropped, failed uint64
-	for _, q := range rt.Queues {
-		dropped += q.Stats.Dropped.Load()
-		failed += q.Stats.Failed.Load()
-	}
-	glog.Infof("event=stopped sessions=%d bytes=%d records_dropped=%d records_failed=%d",
-		srv.Stats.Total.Load(), srv.Stats.BytesRead.Load(), dropped, failed)
-	if dropped+failed > 0 {
-		return fmt.Errorf("%d records could not be delivered", dropped+failed)
-	}
-	return closeErr
+	return res.report(rt, srv)
 }

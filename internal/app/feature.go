@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 
 	"github.com/spf13/pflag"
 
@@ -43,7 +45,15 @@ type Runtime struct {
 	sinks       []publisher.Publisher
 	afterServer []func(*server.Server)
 	readiness   []func() error
+	phase       atomic.Int32 // phaseStarting, phaseServing or phaseStopping
 }
+
+// Life cycle phases of the collector, for readiness.
+const (
+	phaseStarting int32 = iota
+	phaseServing
+	phaseStopping
+)
 
 // AddSink puts a sink behind its own bounded queue; every record goes to every sink.
 func (rt *Runtime) AddSink(s publisher.Sink, queueSize int, policy publisher.Policy) *publisher.Queue {
@@ -65,8 +75,15 @@ func (rt *Runtime) AfterServer(f func(srv *server.Server)) {
 // AddReadiness registers a check for /readyz: nil when the component is ready.
 func (rt *Runtime) AddReadiness(check func() error) { rt.readiness = append(rt.readiness, check) }
 
-// Ready runs every readiness check.
+// Ready is nil when the BMP listener accepts connections and every readiness check
+// passes; otherwise it says why not.
 func (rt *Runtime) Ready() error {
+	switch rt.phase.Load() {
+	case phaseStarting:
+		return errors.New("BMP listener not started yet")
+	case phaseStopping:
+		return errors.New("shutting down")
+	}
 	for _, c := range rt.readiness {
 		if err := c(); err != nil {
 			return err

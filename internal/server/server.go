@@ -85,6 +85,17 @@ func (s *Stats) Refused(reason string) uint64 {
 	return s.refused[reason]
 }
 
+// RefusedCounts returns a copy of the refusal counts by reason.
+func (s *Stats) RefusedCounts() map[string]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]uint64, len(s.refused))
+	for k, v := range s.refused {
+		m[k] = v
+	}
+	return m
+}
+
 func (s *Stats) refuse(reason string) {
 	s.mu.Lock()
 	if s.refused == nil {
@@ -259,14 +270,21 @@ func (s *Server) run(conn net.Conn) {
 			t.Close()
 		}
 	}()
-	r := bmp.NewReader(s.reader(conn, conn), s.cfg.MaxMessageSize)
+	dr := newDrainReader(conn)
+	r := bmp.NewReader(s.reader(conn, dr), s.cfg.MaxMessageSize)
 	start := time.Now()
 	var reason string
 	var cause error
 	for {
 		_, msg, err := r.Next()
 		if err != nil {
+			if s.stopping.Load() && dr.arm(err) {
+				continue // shutdown: finish what the kernel has received (drain.go)
+			}
 			reason, cause = s.classify(err)
+			if dr.drained() {
+				reason, cause = EndShutdown, nil
+			}
 			break
 		}
 		for _, t := range taps {
@@ -320,9 +338,10 @@ func (s *Server) classify(err error) (string, error) {
 	return EndReadError, err
 }
 
-// Shutdown stops accepting, lets every session finish the messages it has already read
-// and publish their records, and waits for them until ctx is done; then it cancels what is
-// still blocked (those records are counted as dropped by the publisher).
+// Shutdown stops accepting, lets every session finish the messages it has received (read,
+// or waiting in the socket's receive queue: drain.go) and publish their records, and
+// waits for them until ctx is done; then it cancels what is still blocked (those records
+// are counted as dropped by the publisher).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.stopping.Swap(true) {
@@ -335,7 +354,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		ln.Close()
 	}
 	for c := range s.conns {
-		// Unblock readers: what is already in user-space buffers is still processed.
+		// Unblock readers: they go on with what was received before this point.
 		_ = c.SetReadDeadline(time.Now())
 	}
 	s.mu.Unlock()

@@ -3,6 +3,8 @@ package session
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang/glog"
@@ -43,7 +45,7 @@ func (s *Session) initiation(recv time.Time) {
 	if r.SysName != "" {
 		s.router.RouterName = r.SysName
 		s.router.Cache()
-		s.id = s.baseID + "/" + r.SysName
+		s.id = logValue(s.baseID + "/" + r.SysName)
 	}
 	r.RouterFields = s.router
 	glog.Infof("router=%s event=initiation sys_name=%q sys_descr=%q", s.id, r.SysName, r.SysDescr)
@@ -101,4 +103,13 @@ func (s *Session) mirroring(recv time.Time) {
 		}
 	}
 	s.add(r, record.TypeRouteMirror, h.Address.Is4(), p.hash)
+}
+
+// logValue quotes v when it would not read as one key=value field (a sysName with a
+// space, a quote or an equals sign, or unprintable bytes).
+func logValue(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\"=") || strconv.Quote(v) != `"`+v+`"` {
+		return strconv.Quote(v)
+	}
+	return v
 }

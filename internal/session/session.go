@@ -114,7 +114,7 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 		}
 		c.countMessage(typ)
 		c.DecodeErrors[ErrBMP].Add(1)
-		s.logf("router=%s event=decode_error layer=bmp msg_type=%s err=%q", s.id, bmp.MessageTypeName(typ), err)
+		s.logf("router=%s event=decode_error layer=bmp msg_type=%q err=%q", s.id, bmp.MessageTypeName(typ), err)
 		return nil
 	}
 	c.countMessage(s.msg.Header.Type)

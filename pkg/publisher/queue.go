@@ -25,6 +25,31 @@ type QueueStats struct {
 	BlockedNanos atomic.Int64
 	// WriteNanos is the time spent in the sink's Write.
 	WriteNanos atomic.Int64
+	// Accepted counts records taken into the queue; Accepted - Records are waiting (or
+	// being written).
+	Accepted atomic.Uint64
+	// WriteLatency counts Write calls by duration: WriteLatency[i] those that took at most
+	// WriteBuckets[i] seconds (and more than WriteBuckets[i-1]), the last one the rest.
+	WriteLatency [len(WriteBuckets) + 1]atomic.Uint64
+}
+
+// WriteBuckets are the upper bounds, in seconds, of QueueStats.WriteLatency.
+var WriteBuckets = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// Pending is the number of records accepted but not yet handed back by the sink's Write.
+func (s *QueueStats) Pending() uint64 {
+	written := s.Records.Load() // before Accepted: Accepted is raised before a batch is queued
+	return s.Accepted.Load() - written
+}
+
+func (s *QueueStats) observeWrite(d time.Duration) {
+	sec := d.Seconds()
+	i := 0
+	for i < len(WriteBuckets) && sec > WriteBuckets[i] {
+		i++
+	}
+	s.WriteLatency[i].Add(1)
 }
 
 // Queue is a bounded queue of batches in front of one Sink, drained by one goroutine.
@@ -63,18 +88,21 @@ func (q *Queue) Sink() Sink { return q.sink }
 func (q *Queue) Publish(ctx context.Context, b *record.Batch) error {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
+	n := uint64(b.Len())
 	if q.closed {
-		q.Stats.Dropped.Add(uint64(b.Len()))
+		q.Stats.Dropped.Add(n)
 		b.Release()
 		return ErrClosed
 	}
+	q.Stats.Accepted.Add(n)
 	select {
 	case q.ch <- b:
 		return nil
 	default:
 	}
 	if q.policy == Drop {
-		q.Stats.Dropped.Add(uint64(b.Len()))
+		q.Stats.Accepted.Add(-n)
+		q.Stats.Dropped.Add(n)
 		b.Release()
 		return nil
 	}
@@ -84,7 +112,8 @@ func (q *Queue) Publish(ctx context.Context, b *record.Batch) error {
 	case q.ch <- b:
 		return nil
 	case <-ctx.Done():
-		q.Stats.Dropped.Add(uint64(b.Len()))
+		q.Stats.Accepted.Add(-n)
+		q.Stats.Dropped.Add(n)
 		b.Release()
 		return ctx.Err()
 	}
@@ -106,7 +135,9 @@ func (q *Queue) write(b *record.Batch) {
 	n := b.Len()
 	start := time.Now()
 	err := q.sink.Write(b)
-	q.Stats.WriteNanos.Add(int64(time.Since(start)))
+	d := time.Since(start)
+	q.Stats.WriteNanos.Add(int64(d))
+	q.Stats.observeWrite(d)
 	q.Stats.Records.Add(uint64(n))
 	q.Stats.Batches.Add(1)
 	b.Release()
