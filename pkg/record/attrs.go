@@ -66,33 +66,49 @@ type UnknownAttr struct {
 type BaseAttrs struct {
 	// BaseAttrHash is the MD5 of every path attribute except MP_REACH_NLRI and
 	// MP_UNREACH_NLRI, so that it identifies the attribute set (goBMP hashes the NLRI too).
-	BaseAttrHash     string           `json:"base_attr_hash"`
-	Origin           string           `json:"origin,omitempty"`
-	ASPath           []uint32         `json:"as_path,omitempty"`
-	ASPathCount      *int             `json:"as_path_count,omitempty"`
-	ASPathSegments   []ASPathSegment  `json:"as_path_segments,omitempty"`
-	Nexthop          netip.Addr       `json:"nexthop,omitzero"`
-	MED              *uint32          `json:"med,omitempty"`
-	LocalPref        *uint32          `json:"local_pref,omitempty"`
-	IsAtomicAgg      bool             `json:"is_atomic_agg"`
-	Aggregator       string           `json:"aggregator,omitempty"`
-	Communities      []Community      `json:"community_list,omitempty"`
-	WellKnown        []string         `json:"well_known_community_list,omitempty"`
-	OriginatorID     netip.Addr       `json:"originator_id,omitzero"`
-	ClusterList      string           `json:"cluster_list,omitempty"`
-	ExtCommunities   []string         `json:"ext_community_list,omitempty"`
-	AS4Path          []uint32         `json:"as4_path,omitempty"`
-	AS4PathCount     *int             `json:"as4_path_count,omitempty"`
-	AS4Aggregator    string           `json:"as4_aggregator,omitempty"`
-	LargeCommunities []LargeCommunity `json:"large_community_list,omitempty"`
-	OTC              *uint32          `json:"otc,omitempty"`
-	Unknown          []UnknownAttr    `json:"unknown_attributes,omitempty"`
+	BaseAttrHash       string           `json:"base_attr_hash"`
+	Origin             string           `json:"origin,omitempty"`
+	ASPath             []uint32         `json:"as_path,omitempty"`
+	ASPathCount        *int             `json:"as_path_count,omitempty"`
+	ASPathSegments     []ASPathSegment  `json:"as_path_segments,omitempty"`
+	Nexthop            netip.Addr       `json:"nexthop,omitzero"`
+	MED                *uint32          `json:"med,omitempty"`
+	LocalPref          *uint32          `json:"local_pref,omitempty"`
+	IsAtomicAgg        bool             `json:"is_atomic_agg"`
+	Aggregator         string           `json:"aggregator,omitempty"`
+	Communities        []Community      `json:"community_list,omitempty"`
+	WellKnown          []string         `json:"well_known_community_list,omitempty"`
+	OriginatorID       netip.Addr       `json:"originator_id,omitzero"`
+	ClusterList        string           `json:"cluster_list,omitempty"`
+	ExtCommunities     []string         `json:"ext_community_list,omitempty"`
+	AS4Path            []uint32         `json:"as4_path,omitempty"`
+	AS4PathCount       *int             `json:"as4_path_count,omitempty"`
+	AS4Aggregator      string           `json:"as4_aggregator,omitempty"`
+	PMSITunnel         *PMSITunnel      `json:"pmsi_tunnel,omitempty"`
+	IPv6ExtCommunities []string         `json:"ipv6_ext_community_list,omitempty"`
+	AIGP               *AIGP            `json:"aigp,omitempty"`
+	LargeCommunities   []LargeCommunity `json:"large_community_list,omitempty"`
+	BGPPrefixSID       *BGPPrefixSID    `json:"bgp_prefix_sid,omitempty"`
+	OTC                *uint32          `json:"otc,omitempty"`
+	Unknown            []UnknownAttr    `json:"unknown_attributes,omitempty"`
+
+	// Route-level values derived from the attributes, which goBMP writes on each route
+	// record rather than in base_attrs (UnicastPrefix color, origin_validation,
+	// prefix_sid): the Color (RFC 9723) and origin validation state (RFC 8097) extended
+	// communities and the Prefix-SID. Not part of the base_attrs JSON.
+	RouteColor            *uint32    `json:"-"`
+	RouteOriginValidation string     `json:"-"`
+	RoutePrefixSID        *PrefixSID `json:"-"`
 
 	// Storage for the pointer fields, so that filling a reused BaseAttrs does not allocate.
-	med, localPref, otc   uint32
-	asPathCount, as4Count int
-	encoded               []byte
-	encodedValid          bool
+	med, localPref, otc, color uint32
+	asPathCount, as4Count      int
+	pmsi                       PMSITunnel
+	aigp                       AIGP
+	psid                       BGPPrefixSID
+	routePSID                  PrefixSID
+	encoded                    []byte
+	encodedValid               bool
 }
 
 // Reset clears b for reuse, keeping its slices' capacity.
@@ -100,11 +116,41 @@ func (b *BaseAttrs) Reset() {
 	enc := b.encoded[:0]
 	asPath, segs, comms := b.ASPath[:0], b.ASPathSegments[:0], b.Communities[:0]
 	wk, ext, as4, large, unk := b.WellKnown[:0], b.ExtCommunities[:0], b.AS4Path[:0], b.LargeCommunities[:0], b.Unknown[:0]
+	v6, aigp, psid, rpsid := b.IPv6ExtCommunities[:0], b.aigp.TLVs[:0], b.psid.TLVs[:0], b.routePSID
 	*b = BaseAttrs{}
 	b.encoded = enc
 	b.ASPath, b.ASPathSegments, b.Communities = asPath, segs, comms
 	b.WellKnown, b.ExtCommunities, b.AS4Path, b.LargeCommunities, b.Unknown = wk, ext, as4, large, unk
+	b.IPv6ExtCommunities, b.aigp.TLVs, b.psid.TLVs, b.routePSID = v6, aigp, psid, rpsid
+	b.routePSID.reset()
 }
+
+// SetPMSITunnel sets PMSITunnel without allocating.
+func (b *BaseAttrs) SetPMSITunnel(p PMSITunnel) { b.pmsi = p; b.PMSITunnel = &b.pmsi }
+
+// UseAIGP points AIGP at b's reusable storage, emptied, and returns it for filling.
+func (b *BaseAttrs) UseAIGP() *AIGP {
+	b.aigp.TLVs = b.aigp.TLVs[:0]
+	b.AIGP = &b.aigp
+	return b.AIGP
+}
+
+// UseBGPPrefixSID points BGPPrefixSID at b's reusable storage, emptied, and returns it.
+func (b *BaseAttrs) UseBGPPrefixSID() *BGPPrefixSID {
+	b.psid.TLVs = b.psid.TLVs[:0]
+	b.BGPPrefixSID = &b.psid
+	return b.BGPPrefixSID
+}
+
+// UseRoutePrefixSID points RoutePrefixSID at b's reusable storage, emptied, and returns it.
+func (b *BaseAttrs) UseRoutePrefixSID() *PrefixSID {
+	b.routePSID.reset()
+	b.RoutePrefixSID = &b.routePSID
+	return b.RoutePrefixSID
+}
+
+// SetRouteColor sets RouteColor without allocating.
+func (b *BaseAttrs) SetRouteColor(c uint32) { b.color = c; b.RouteColor = &b.color }
 
 func (b *BaseAttrs) SetMED(v uint32)       { b.med = v; b.MED = &b.med }
 func (b *BaseAttrs) SetLocalPref(v uint32) { b.localPref = v; b.LocalPref = &b.localPref }
@@ -168,6 +214,15 @@ func (b *BaseAttrs) appendFields(dst []byte) []byte {
 		o.i64("as4_path_count", int64(*b.AS4PathCount))
 	}
 	o.strNE("as4_aggregator", b.AS4Aggregator)
+	if b.PMSITunnel != nil {
+		o.key("pmsi_tunnel")
+		o.b = b.PMSITunnel.appendJSON(o.b)
+	}
+	o.strsNE("ipv6_ext_community_list", b.IPv6ExtCommunities)
+	if b.AIGP != nil {
+		o.key("aigp")
+		o.b = b.AIGP.appendJSON(o.b)
+	}
 	if len(b.LargeCommunities) > 0 {
 		o.key("large_community_list")
 		o.b = append(o.b, '[')
@@ -180,6 +235,10 @@ func (b *BaseAttrs) appendFields(dst []byte) []byte {
 			o.b = append(o.b, '"')
 		}
 		o.b = append(o.b, ']')
+	}
+	if b.BGPPrefixSID != nil {
+		o.key("bgp_prefix_sid")
+		o.b = b.BGPPrefixSID.appendJSON(o.b)
 	}
 	if b.OTC != nil {
 		o.u64("otc", uint64(*b.OTC))
