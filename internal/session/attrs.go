@@ -14,6 +14,7 @@ import (
 type attrScratch struct {
 	hash []byte
 	sb   strings.Builder
+	tlv  tlvScratch
 }
 
 // fillAttrs converts the UPDATE's path attributes into s.attrs and encodes them once; the
@@ -62,9 +63,7 @@ func (s *Session) fillAttrs(a *bgp.Attributes) {
 		}
 		b.ClusterList = sb.String()
 	}
-	for _, e := range a.ExtCommunities {
-		b.ExtCommunities = append(b.ExtCommunities, bgp.ExtCommunityString(e))
-	}
+	s.fillTLVAttrs(a, b) // extended communities and the attributes of attrs_tlv.go
 	if a.AS4Path != nil {
 		for _, sg := range a.AS4Path {
 			b.AS4Path = append(b.AS4Path, sg.ASNs...)
