@@ -11,21 +11,25 @@ import (
 // Prefix-SID), kept raw in Unknown and reported in Malformed with the error. voff is the
 // value's offset in the message.
 func (a *Attributes) decodeTLVAttribute(flags, typ uint8, v []byte, voff int) {
+	if a.tlv == nil {
+		a.tlv = new(tlvStore)
+	}
+	st := a.tlv
 	var err error
 	switch typ {
 	case AttrPMSITunnel:
-		a.pmsiStore, err = DecodePMSITunnel(v)
+		st.pmsi, err = DecodePMSITunnel(v)
 		if err == nil {
-			a.PMSITunnel = &a.pmsiStore
+			a.PMSITunnel = &st.pmsi
 		}
 	case AttrAIGP:
-		a.aigpStore.TLVs, err = DecodeAIGP(v, a.aigpStore.TLVs[:0])
+		st.aigp.TLVs, err = DecodeAIGP(v, st.aigp.TLVs[:0])
 		if err == nil {
-			a.AIGP = &a.aigpStore
+			a.AIGP = &st.aigp
 		}
 	case AttrPrefixSID:
-		if err = DecodePrefixSID(v, &a.psidStore); err == nil {
-			a.PrefixSID = &a.psidStore
+		if err = DecodePrefixSID(v, &st.psid); err == nil {
+			a.PrefixSID = &st.psid
 		}
 	}
 	if err != nil {
@@ -39,6 +43,15 @@ func (a *Attributes) decodeTLVAttribute(flags, typ uint8, v []byte, voff int) {
 		a.Unknown = append(a.Unknown, raw)
 		a.Malformed = append(a.Malformed, MalformedAttribute{RawAttribute: raw, Err: e})
 	}
+}
+
+// tlvStore is the storage Attributes reuses for PMSI_TUNNEL, AIGP and Prefix-SID. It is
+// allocated the first time one of them is decoded, so that UPDATEs without them pay
+// nothing for it.
+type tlvStore struct {
+	pmsi PMSITunnel
+	aigp AIGP
+	psid PrefixSID
 }
 
 // PMSI tunnel types (IANA "P-Multicast Service Interface Tunnel (PMSI Tunnel) Tunnel

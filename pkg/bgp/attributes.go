@@ -124,8 +124,7 @@ func (a *Attributes) reset() {
 
 		IPv6ExtCommunities: a.IPv6ExtCommunities[:0],
 		Malformed:          a.Malformed[:0],
-		aigpStore:          AIGP{TLVs: a.aigpStore.TLVs[:0]},
-		psidStore:          a.psidStore.emptied(),
+		tlv:                a.tlv,
 	}
 }
 

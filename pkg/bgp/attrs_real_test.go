@@ -27,8 +27,8 @@ type realAttrs struct {
 	ext map[string]int
 	// firsts holds the first rendering of each attribute kind.
 	firsts map[string]string
-	// exts is the set of extended community strings seen.
-	exts map[string]bool
+	// exts and psids are the sets of extended community strings and Prefix-SIDs seen.
+	exts, psids map[string]bool
 }
 
 func (r *realAttrs) first(k, v string) {
@@ -129,6 +129,7 @@ func (r *realAttrs) update(t *testing.T, name string, pdu []byte, as4 bool) {
 	if a.PrefixSID != nil {
 		r.psid++
 		r.first("psid", prefixSIDString(a.PrefixSID))
+		r.psids[prefixSIDString(a.PrefixSID)] = true
 	}
 	for _, c := range a.IPv6ExtCommunities {
 		r.v6ext++
@@ -159,7 +160,7 @@ func TestRealCaptureAttributes(t *testing.T) {
 	total := &realAttrs{ext: map[string]int{}, firsts: map[string]string{}}
 	for _, f := range files {
 		rel, _ := filepath.Rel(dir, f)
-		r := &realAttrs{ext: map[string]int{}, firsts: map[string]string{}, exts: map[string]bool{}}
+		r := &realAttrs{ext: map[string]int{}, firsts: map[string]string{}, exts: map[string]bool{}, psids: map[string]bool{}}
 		streams, err := capture.ReadFile(f, capture.Options{})
 		if err != nil {
 			if strings.HasSuffix(f, ".bin") { // OpenBMP-framed samples are not raw BMP
@@ -252,6 +253,11 @@ func TestRealCaptureAttributes(t *testing.T) {
 				t.Errorf("%s: extended community %q not seen", w.file, e)
 			}
 		}
+		for _, p := range w.psids {
+			if !r.psids[p] {
+				t.Errorf("%s: Prefix-SID %q not seen", w.file, p)
+			}
+		}
 	}
 }
 
@@ -261,33 +267,37 @@ var realAttrWants = []struct {
 	counts string // updates pmsi aigp psid ext-forms
 	firsts map[string]string
 	exts   []string
+	psids  []string
 }{
 	// GoBGP 3.10 and FRR 8.4 EVPN IMET routes: 00 06 002713 7f000002, ingress replication
 	// to 127.0.0.2, VXLAN VNI 10003 in the whole label field.
 	{"lab/gobgp310deb-mixed.bmp", "13488 24 0 0 map[rt:2081]",
-		map[string]string{"pmsi": "flags=0 type=6 label=625/0x002713 id=127.0.0.2", "ext rt": "rt=65001:0"}, nil},
+		map[string]string{"pmsi": "flags=0 type=6 label=625/0x002713 id=127.0.0.2", "ext rt": "rt=65001:0"}, nil, nil},
 	{"lab/frr84-mixed.pcap", "5760 16 0 0 map[rt:1416]",
-		map[string]string{"pmsi": "flags=0 type=6 label=625/0x002714 id=127.0.0.2"}, []string{"rt=65001:5"}},
+		map[string]string{"pmsi": "flags=0 type=6 label=625/0x002714 id=127.0.0.2"}, []string{"rt=65001:5"}, nil},
 	// Cisco IOS XR EVPN and SRv6 L3VPN: EVPN layer 2 attributes (RFC 8214) 0604 0002 0000
 	// 0000, SRv6 L3 service with SID fcba:be00:3002::, behavior 63, structure 32/16/16/0
 	// transposing 16 bits at offset 48.
 	{"public/NetGauze_NetGauze/bmp__evpn__evpn.pcap", "143 0 0 6 map[l2attr:2 ro:114 rt:138]",
 		map[string]string{"psid": "l3[sid(fcba:be00:3002::,f=0,b=63)[st(32,16,16,0,16,48)]]", "ext l2attr": "l2attr=2:0"},
-		[]string{"rt=64497:41", "ro=64497:91"}},
+		[]string{"rt=64497:41", "ro=64497:91"}, nil},
 	{"public/NetGauze_NetGauze/pcap-reader__data__bmp.pcapng", "3 0 0 2 map[rt:2]",
-		map[string]string{"psid": "l3[sid(fc00:0:0:3::,f=0,b=19)[st(40,24,16,0,16,64)]]"}, nil},
+		map[string]string{"psid": "l3[sid(fc00:0:0:3::,f=0,b=19)[st(40,24,16,0,16,64)]]"}, nil, nil},
 	// FRR UPA (draft-krierhorn-idr-upa): transitive opaque sub-type 0x09, not registered.
 	{"public/NetGauze_NetGauze/bmp__unreachable-prefix-announcement__upa.pcap", "34 0 0 0 map[unknown:4]",
-		nil, []string{"unknown=0x03:0x09:0x800001010101"}},
-	// AIGP TLV with metric 0 (01 000b 0000000000000000).
+		nil, []string{"unknown=0x03:0x09:0x800001010101"}, nil},
+	// AIGP TLV with metric 0 (01 000b 0000000000000000), on the IPv4 labelled unicast
+	// route 203.0.113.90/32 that also has a Label-Index TLV (index 90, RFC 8669).
 	{"public/network-analytics_traffic-reproducer/pcaps__ipfix-bmp-scenario-PART2-bmp-route-monitoring-updates.pcap", "732 0 1 105 map[rt:666]",
-		map[string]string{"aigp": "[{1 0000000000000000}] metric=0/true", "psid": "l3[sid(2001:db8:91::,f=0,b=63)[st(32,16,16,0,16,48)]]"}, nil},
+		map[string]string{"aigp": "[{1 0000000000000000}] metric=0/true", "psid": "l3[sid(2001:db8:91::,f=0,b=63)[st(32,16,16,0,16,48)]]"}, nil,
+		[]string{"li(f=0,i=90)"}},
 	{"public/pmacct_pmacct/204-BMP-CISCO-peer_down__traffic-00.pcap", "301 0 1 37 map[rt:252]",
-		map[string]string{"aigp": "[{1 0000000000000000}] metric=0/true", "psid": "l3[sid(2001:db8:91::,f=0,b=62)[st(32,16,16,0,16,48)]]"}, nil},
+		map[string]string{"aigp": "[{1 0000000000000000}] metric=0/true", "psid": "l3[sid(2001:db8:91::,f=0,b=62)[st(32,16,16,0,16,48)]]"}, nil,
+		[]string{"li(f=0,i=90)"}},
 	// Plain BGP: 4-octet AS route target 0202 fa580846 2b01, and the deprecated OSPF
 	// route type / router id communities of the generic transitive type (0x80 0x00/0x01).
 	{"public/pmacct_pmacct/302-BGP-IPv6-multiple-sources__traffic-01.pcap", "26 0 0 0 map[rt:77 unknown:4]", nil,
-		[]string{"rt=4200073286:11009", "unknown=0x80:0x00:0x000000000100", "unknown=0x80:0x01:0xd503e2b10000"}},
+		[]string{"rt=4200073286:11009", "unknown=0x80:0x00:0x000000000100", "unknown=0x80:0x01:0xd503e2b10000"}, nil},
 	{"public/pmacct_pmacct/300-BGP-IPv6-CISCO-extNH_enc__traffic-00.pcap", "45 0 0 43 map[rt:43]",
-		map[string]string{"psid": "l3[sid(fd7c:3f00:301::,f=0,b=63)[st(32,16,16,0,16,48)]]", "ext rt": "rt=64969:4008"}, nil},
+		map[string]string{"psid": "l3[sid(fd7c:3f00:301::,f=0,b=63)[st(32,16,16,0,16,48)]]", "ext rt": "rt=64969:4008"}, nil, nil},
 }

@@ -293,9 +293,7 @@ type Attributes struct {
 	mergeSpare  []ASPathSegment
 	aggStore    Aggregator
 	as4AggStore Aggregator
-	pmsiStore   PMSITunnel
-	aigpStore   AIGP
-	psidStore   PrefixSID
+	tlv         *tlvStore // allocated on first use, kept by reset
 }
 
 // MalformedAttribute is a known attribute whose value did not decode.
