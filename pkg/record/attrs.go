@@ -66,31 +66,35 @@ type UnknownAttr struct {
 type BaseAttrs struct {
 	// BaseAttrHash is the MD5 of every path attribute except MP_REACH_NLRI and
 	// MP_UNREACH_NLRI, so that it identifies the attribute set (goBMP hashes the NLRI too).
-	BaseAttrHash       string           `json:"base_attr_hash"`
-	Origin             string           `json:"origin,omitempty"`
-	ASPath             []uint32         `json:"as_path,omitempty"`
-	ASPathCount        *int             `json:"as_path_count,omitempty"`
-	ASPathSegments     []ASPathSegment  `json:"as_path_segments,omitempty"`
-	Nexthop            netip.Addr       `json:"nexthop,omitzero"`
-	MED                *uint32          `json:"med,omitempty"`
-	LocalPref          *uint32          `json:"local_pref,omitempty"`
-	IsAtomicAgg        bool             `json:"is_atomic_agg"`
-	Aggregator         string           `json:"aggregator,omitempty"`
-	Communities        []Community      `json:"community_list,omitempty"`
-	WellKnown          []string         `json:"well_known_community_list,omitempty"`
-	OriginatorID       netip.Addr       `json:"originator_id,omitzero"`
-	ClusterList        string           `json:"cluster_list,omitempty"`
-	ExtCommunities     []string         `json:"ext_community_list,omitempty"`
-	AS4Path            []uint32         `json:"as4_path,omitempty"`
-	AS4PathCount       *int             `json:"as4_path_count,omitempty"`
-	AS4Aggregator      string           `json:"as4_aggregator,omitempty"`
-	PMSITunnel         *PMSITunnel      `json:"pmsi_tunnel,omitempty"`
-	IPv6ExtCommunities []string         `json:"ipv6_ext_community_list,omitempty"`
-	AIGP               *AIGP            `json:"aigp,omitempty"`
-	LargeCommunities   []LargeCommunity `json:"large_community_list,omitempty"`
-	BGPPrefixSID       *BGPPrefixSID    `json:"bgp_prefix_sid,omitempty"`
-	OTC                *uint32          `json:"otc,omitempty"`
-	Unknown            []UnknownAttr    `json:"unknown_attributes,omitempty"`
+	BaseAttrHash     string           `json:"base_attr_hash"`
+	Origin           string           `json:"origin,omitempty"`
+	ASPath           []uint32         `json:"as_path,omitempty"`
+	ASPathCount      *int             `json:"as_path_count,omitempty"`
+	ASPathSegments   []ASPathSegment  `json:"as_path_segments,omitempty"`
+	Nexthop          netip.Addr       `json:"nexthop,omitzero"`
+	MED              *uint32          `json:"med,omitempty"`
+	LocalPref        *uint32          `json:"local_pref,omitempty"`
+	IsAtomicAgg      bool             `json:"is_atomic_agg"`
+	Aggregator       string           `json:"aggregator,omitempty"`
+	Communities      []Community      `json:"community_list,omitempty"`
+	WellKnown        []string         `json:"well_known_community_list,omitempty"`
+	OriginatorID     netip.Addr       `json:"originator_id,omitzero"`
+	ClusterList      string           `json:"cluster_list,omitempty"`
+	ExtCommunities   []string         `json:"ext_community_list,omitempty"`
+	AS4Path          []uint32         `json:"as4_path,omitempty"`
+	AS4PathCount     *int             `json:"as4_path_count,omitempty"`
+	AS4Aggregator    string           `json:"as4_aggregator,omitempty"`
+	LargeCommunities []LargeCommunity `json:"large_community_list,omitempty"`
+	OTC              *uint32          `json:"otc,omitempty"`
+	Unknown          []UnknownAttr    `json:"unknown_attributes,omitempty"`
+
+	// Structured attributes (attrs_tlv.go). The encoder writes pmsi_tunnel,
+	// ipv6_ext_community_list and aigp after as4_aggregator, bgp_prefix_sid after
+	// large_community_list, as goBMP orders them.
+	PMSITunnel         *PMSITunnel   `json:"pmsi_tunnel,omitempty"`
+	IPv6ExtCommunities []string      `json:"ipv6_ext_community_list,omitempty"`
+	AIGP               *AIGP         `json:"aigp,omitempty"`
+	BGPPrefixSID       *BGPPrefixSID `json:"bgp_prefix_sid,omitempty"`
 
 	// Route-level values derived from the attributes, which goBMP writes on each route
 	// record rather than in base_attrs (UnicastPrefix color, origin_validation,
@@ -101,14 +105,11 @@ type BaseAttrs struct {
 	RoutePrefixSID        *PrefixSID `json:"-"`
 
 	// Storage for the pointer fields, so that filling a reused BaseAttrs does not allocate.
-	med, localPref, otc, color uint32
-	asPathCount, as4Count      int
-	pmsi                       PMSITunnel
-	aigp                       AIGP
-	psid                       BGPPrefixSID
-	routePSID                  PrefixSID
-	encoded                    []byte
-	encodedValid               bool
+	med, localPref, otc   uint32
+	asPathCount, as4Count int
+	encoded               []byte
+	encodedValid          bool
+	tlv                   tlvStorage
 }
 
 // Reset clears b for reuse, keeping its slices' capacity.
@@ -116,41 +117,13 @@ func (b *BaseAttrs) Reset() {
 	enc := b.encoded[:0]
 	asPath, segs, comms := b.ASPath[:0], b.ASPathSegments[:0], b.Communities[:0]
 	wk, ext, as4, large, unk := b.WellKnown[:0], b.ExtCommunities[:0], b.AS4Path[:0], b.LargeCommunities[:0], b.Unknown[:0]
-	v6, aigp, psid, rpsid := b.IPv6ExtCommunities[:0], b.aigp.TLVs[:0], b.psid.TLVs[:0], b.routePSID
+	v6, tlv := b.IPv6ExtCommunities[:0], b.tlv.emptied()
 	*b = BaseAttrs{}
 	b.encoded = enc
 	b.ASPath, b.ASPathSegments, b.Communities = asPath, segs, comms
 	b.WellKnown, b.ExtCommunities, b.AS4Path, b.LargeCommunities, b.Unknown = wk, ext, as4, large, unk
-	b.IPv6ExtCommunities, b.aigp.TLVs, b.psid.TLVs, b.routePSID = v6, aigp, psid, rpsid
-	b.routePSID.reset()
+	b.IPv6ExtCommunities, b.tlv = v6, tlv
 }
-
-// SetPMSITunnel sets PMSITunnel without allocating.
-func (b *BaseAttrs) SetPMSITunnel(p PMSITunnel) { b.pmsi = p; b.PMSITunnel = &b.pmsi }
-
-// UseAIGP points AIGP at b's reusable storage, emptied, and returns it for filling.
-func (b *BaseAttrs) UseAIGP() *AIGP {
-	b.aigp.TLVs = b.aigp.TLVs[:0]
-	b.AIGP = &b.aigp
-	return b.AIGP
-}
-
-// UseBGPPrefixSID points BGPPrefixSID at b's reusable storage, emptied, and returns it.
-func (b *BaseAttrs) UseBGPPrefixSID() *BGPPrefixSID {
-	b.psid.TLVs = b.psid.TLVs[:0]
-	b.BGPPrefixSID = &b.psid
-	return b.BGPPrefixSID
-}
-
-// UseRoutePrefixSID points RoutePrefixSID at b's reusable storage, emptied, and returns it.
-func (b *BaseAttrs) UseRoutePrefixSID() *PrefixSID {
-	b.routePSID.reset()
-	b.RoutePrefixSID = &b.routePSID
-	return b.RoutePrefixSID
-}
-
-// SetRouteColor sets RouteColor without allocating.
-func (b *BaseAttrs) SetRouteColor(c uint32) { b.color = c; b.RouteColor = &b.color }
 
 func (b *BaseAttrs) SetMED(v uint32)       { b.med = v; b.MED = &b.med }
 func (b *BaseAttrs) SetLocalPref(v uint32) { b.localPref = v; b.LocalPref = &b.localPref }

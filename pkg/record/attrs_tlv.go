@@ -14,6 +14,49 @@ import (
 // consumers in Go). Fields that depend on a TLV's type are written by appendJSON only for
 // that type.
 
+// tlvStorage is BaseAttrs' reusable storage for the structured attributes.
+type tlvStorage struct {
+	pmsi      PMSITunnel
+	aigp      AIGP
+	psid      BGPPrefixSID
+	routePSID PrefixSID
+	color     uint32
+}
+
+// emptied returns s cleared, keeping the capacity of its slices.
+func (s *tlvStorage) emptied() tlvStorage {
+	e := tlvStorage{aigp: AIGP{TLVs: s.aigp.TLVs[:0]}, psid: BGPPrefixSID{TLVs: s.psid.TLVs[:0]}, routePSID: s.routePSID}
+	e.routePSID.reset()
+	return e
+}
+
+// SetPMSITunnel sets PMSITunnel without allocating.
+func (b *BaseAttrs) SetPMSITunnel(p PMSITunnel) { b.tlv.pmsi = p; b.PMSITunnel = &b.tlv.pmsi }
+
+// UseAIGP points AIGP at b's reusable storage, emptied, and returns it for filling.
+func (b *BaseAttrs) UseAIGP() *AIGP {
+	b.tlv.aigp.TLVs = b.tlv.aigp.TLVs[:0]
+	b.AIGP = &b.tlv.aigp
+	return b.AIGP
+}
+
+// UseBGPPrefixSID points BGPPrefixSID at b's reusable storage, emptied, and returns it.
+func (b *BaseAttrs) UseBGPPrefixSID() *BGPPrefixSID {
+	b.tlv.psid.TLVs = b.tlv.psid.TLVs[:0]
+	b.BGPPrefixSID = &b.tlv.psid
+	return b.BGPPrefixSID
+}
+
+// UseRoutePrefixSID points RoutePrefixSID at b's reusable storage, emptied, and returns it.
+func (b *BaseAttrs) UseRoutePrefixSID() *PrefixSID {
+	b.tlv.routePSID.reset()
+	b.RoutePrefixSID = &b.tlv.routePSID
+	return b.RoutePrefixSID
+}
+
+// SetRouteColor sets RouteColor without allocating.
+func (b *BaseAttrs) SetRouteColor(c uint32) { b.tlv.color = c; b.RouteColor = &b.tlv.color }
+
 // PMSITunnel is the PMSI_TUNNEL attribute (22, RFC 6514).
 type PMSITunnel struct {
 	Flags      uint8 `json:"flags"`
