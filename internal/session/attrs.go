@@ -20,6 +20,7 @@ type attrScratch struct {
 	prevOK  bool
 	prevAS4 bool
 	sb      strings.Builder
+	tlv     tlvScratch
 }
 
 // fillAttrs converts the UPDATE's path attributes into s.attrs and encodes them once; the
@@ -77,9 +78,7 @@ func (s *Session) fillAttrs(a *bgp.Attributes) {
 		}
 		b.ClusterList = sb.String()
 	}
-	for _, e := range a.ExtCommunities {
-		b.ExtCommunities = append(b.ExtCommunities, bgp.ExtCommunityString(e))
-	}
+	s.fillTLVAttrs(a, b) // extended communities and the attributes of attrs_tlv.go
 	if a.AS4Path != nil {
 		for _, sg := range a.AS4Path {
 			b.AS4Path = append(b.AS4Path, sg.ASNs...)

@@ -147,12 +147,17 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 			if hasOrigin {
 				r.SetOriginAS(origin)
 			}
+			r.Color, r.OriginValidation, r.PrefixSID = nil, "", nil
+			if t == record.TypeUnicastPrefix { // goBMP: color, origin_validation, prefix_sid
+				r.Color, r.OriginValidation, r.PrefixSID = s.attrs.RouteColor, s.attrs.RouteOriginValidation, s.attrs.RoutePrefixSID
+			}
 		} else {
 			r.Action = record.ActionDel
 			r.BaseAttrs = nil
 			r.Nexthop, r.NexthopLinkLocal = netip.Addr{}, netip.Addr{}
 			r.IsNexthopIPv4 = false
 			r.OriginAS = nil
+			r.Color, r.OriginValidation, r.PrefixSID = nil, "", nil
 		}
 		var pathID uint64
 		if pf.HasPathID {

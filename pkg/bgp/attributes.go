@@ -121,6 +121,10 @@ func (a *Attributes) reset() {
 		asnBuf:           a.asnBuf[:0],
 		as4Spare:         as4[:0],
 		mergeSpare:       a.mergeSpare[:0],
+
+		IPv6ExtCommunities: a.IPv6ExtCommunities[:0],
+		Malformed:          a.Malformed[:0],
+		tlv:                a.tlv,
 	}
 }
 
@@ -302,6 +306,10 @@ func (u *Update) decodeAttribute(flags, typ uint8, v []byte, off, voff int, opts
 			return lengthError(off, typ, len(v), "4")
 		}
 		a.OTC, a.HasOTC = binary.BigEndian.Uint32(v), true
+	case AttrIPv6ExtCommunity:
+		return a.decodeIPv6ExtCommunities(v, off)
+	case AttrPMSITunnel, AttrAIGP, AttrPrefixSID:
+		a.decodeTLVAttribute(flags, typ, v, voff)
 	default:
 		a.Unknown = append(a.Unknown, RawAttribute{Flags: flags, Type: typ, Value: v})
 	}

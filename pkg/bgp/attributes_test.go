@@ -97,8 +97,8 @@ func TestAttributes(t *testing.T) {
 				t.Errorf("AS4_AGGREGATOR %+v effective %+v", a.AS4Aggregator, a.Aggregator)
 			}
 		}},
-		{"unknown attributes kept in order", as4, attrsOnly(attr(0xc0, AttrPMSITunnel, []byte{0, 6, 0, 0, 0, 192, 0, 2, 1}), attr(0xe0, 99, []byte{1, 2}), attr(0x80, AttrAIGP, nil)), func(t *testing.T, a *Attributes) {
-			want := []RawAttribute{{0xc0, 22, []byte{0, 6, 0, 0, 0, 192, 0, 2, 1}}, {0xe0, 99, []byte{1, 2}}, {0x80, 26, []byte{}}}
+		{"unknown attributes kept in order", as4, attrsOnly(attr(0xc0, AttrTunnelEncap, []byte{0, 6, 0, 0, 0, 192, 0, 2, 1}), attr(0xe0, 99, []byte{1, 2}), attr(0x80, AttrBGPLS, nil)), func(t *testing.T, a *Attributes) {
+			want := []RawAttribute{{0xc0, 23, []byte{0, 6, 0, 0, 0, 192, 0, 2, 1}}, {0xe0, 99, []byte{1, 2}}, {0x80, 29, []byte{}}}
 			if fmt.Sprint(a.Unknown) != fmt.Sprint(want) {
 				t.Errorf("unknown %v, want %v", a.Unknown, want)
 			}

@@ -20,6 +20,9 @@ func BenchmarkParseUpdate(b *testing.B) {
 		{"ipv6-mp-10prefixes", updateMsg(nil, cat(typicalAttrs(), aMPReach(AFIIPv6, SAFIUnicast, addr("2001:db8::1"), tenV6Prefixes())), nil), &DecodeOptions{AS4: true}, 10},
 		{"labelled-withdraw-10", updateMsg(nil, aMPUnreach(AFIIPv4, SAFILabeled, tenLabelled()), nil), &DecodeOptions{AS4: true}, 10},
 		{"addpath-mismatch-10", updateMsg(nil, typicalAttrs(), tenPrefixesWithIDs()), &DecodeOptions{AS4: true}, 10},
+		// The typical attributes plus PMSI_TUNNEL, IPv6 extended communities, AIGP, a
+		// Prefix-SID (label index, SRGB, SRv6 L3 service) and 15 extended communities.
+		{"tlv-attrs-1prefix", updateMsg(nil, cat(append([][]byte{typicalAttrs()}, tlvAttrSeeds()...)...), pfx("10.0.0.0/24")), &DecodeOptions{AS4: true}, 1},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

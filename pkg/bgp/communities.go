@@ -1,8 +1,6 @@
 package bgp
 
 import (
-	"encoding/binary"
-	"net/netip"
 	"strconv"
 )
 
@@ -90,77 +88,6 @@ func (l LargeCommunity) Append(dst []byte) []byte {
 	dst = strconv.AppendUint(dst, uint64(l.Local1), 10)
 	dst = append(dst, ':')
 	return strconv.AppendUint(dst, uint64(l.Local2), 10)
-}
-
-// Extended community types and sub-types (RFC 4360, RFC 5668, RFC 7153).
-const (
-	ExtTypeTwoOctetAS  uint8 = 0x00 // transitive two-octet AS specific
-	ExtTypeIPv4        uint8 = 0x01 // transitive IPv4 address specific
-	ExtTypeFourOctetAS uint8 = 0x02 // transitive four-octet AS specific
-
-	ExtSubRouteTarget uint8 = 0x02
-	ExtSubRouteOrigin uint8 = 0x03
-)
-
-// ExtCommunityString formats an extended community in the goBMP style:
-//
-//	rt=65000:100        route target, two-octet AS (type 0x00) or four-octet AS (0x02)
-//	rt=192.0.2.1:100    route target, IPv4 address specific (type 0x01)
-//	ro=...              route origin (sub-type 0x03), same three forms
-//
-// and "0x" followed by the 16 hex digits of the community for every other type.
-func ExtCommunityString(ec [8]byte) string {
-	var b [40]byte
-	return string(AppendExtCommunity(b[:0], ec))
-}
-
-// AppendExtCommunity appends ExtCommunityString(ec) to dst. It is a switch on the type
-// and sub-type octets: add a case for each newly supported community.
-func AppendExtCommunity(dst []byte, ec [8]byte) []byte {
-	typ, sub := ec[0], ec[1]
-	switch typ {
-	case ExtTypeTwoOctetAS, ExtTypeIPv4, ExtTypeFourOctetAS:
-		var prefix string
-		switch sub {
-		case ExtSubRouteTarget:
-			prefix = "rt="
-		case ExtSubRouteOrigin:
-			prefix = "ro="
-		default:
-			return appendExtHex(dst, ec)
-		}
-		dst = append(dst, prefix...)
-		return appendASorIPSpecific(dst, typ, ec)
-	}
-	return appendExtHex(dst, ec)
-}
-
-// appendASorIPSpecific formats the 6-byte value of the AS / IPv4 specific types as
-// "global:local".
-func appendASorIPSpecific(dst []byte, typ uint8, ec [8]byte) []byte {
-	switch typ {
-	case ExtTypeTwoOctetAS:
-		dst = strconv.AppendUint(dst, uint64(binary.BigEndian.Uint16(ec[2:])), 10)
-		dst = append(dst, ':')
-		return strconv.AppendUint(dst, uint64(binary.BigEndian.Uint32(ec[4:])), 10)
-	case ExtTypeIPv4:
-		dst = netip.AddrFrom4([4]byte(ec[2:6])).AppendTo(dst)
-		dst = append(dst, ':')
-		return strconv.AppendUint(dst, uint64(binary.BigEndian.Uint16(ec[6:])), 10)
-	default: // ExtTypeFourOctetAS
-		dst = strconv.AppendUint(dst, uint64(binary.BigEndian.Uint32(ec[2:])), 10)
-		dst = append(dst, ':')
-		return strconv.AppendUint(dst, uint64(binary.BigEndian.Uint16(ec[6:])), 10)
-	}
-}
-
-func appendExtHex(dst []byte, ec [8]byte) []byte {
-	const hexdigits = "0123456789abcdef"
-	dst = append(dst, '0', 'x')
-	for _, c := range ec {
-		dst = append(dst, hexdigits[c>>4], hexdigits[c&0xf])
-	}
-	return dst
 }
 
 // Origin values (RFC 4271 section 4.3).

@@ -31,33 +31,6 @@ func TestCommunityStrings(t *testing.T) {
 	}
 }
 
-func TestExtCommunityString(t *testing.T) {
-	tests := []struct {
-		ec   [8]byte
-		want string
-	}{
-		{[8]byte{0x00, 0x02, 0xfd, 0xe9, 0, 0, 0, 100}, "rt=65001:100"},
-		{[8]byte{0x00, 0x02, 0xfd, 0xe9, 0xff, 0xff, 0xff, 0xff}, "rt=65001:4294967295"},
-		{[8]byte{0x01, 0x02, 192, 0, 2, 1, 0x01, 0x00}, "rt=192.0.2.1:256"},
-		{[8]byte{0x02, 0x02, 0xfa, 0x56, 0xea, 0x00, 0, 7}, "rt=4200000000:7"},
-		{[8]byte{0x00, 0x03, 0xfd, 0xe9, 0, 0, 0, 1}, "ro=65001:1"},
-		{[8]byte{0x01, 0x03, 10, 0, 0, 1, 0, 9}, "ro=10.0.0.1:9"},
-		{[8]byte{0x02, 0x03, 0, 1, 0, 0, 0, 2}, "ro=65536:2"},
-		{[8]byte{0x00, 0x04, 0, 1, 0, 0, 0, 2}, "0x0004000100000002"},         // link bandwidth-ish: not decoded yet
-		{[8]byte{0x03, 0x0b, 0, 0, 0, 0, 0, 100}, "0x030b000000000064"},       // color: not decoded yet
-		{[8]byte{0x40, 0x02, 0xfd, 0xe9, 0, 0, 0, 100}, "0x4002fde900000064"}, // non-transitive: no RT
-		{[8]byte{0x80, 0x06, 0, 0, 0, 0, 0, 0}, "0x8006000000000000"},
-	}
-	for _, tt := range tests {
-		if got := ExtCommunityString(tt.ec); got != tt.want {
-			t.Errorf("ExtCommunityString(%x) = %q, want %q", tt.ec, got, tt.want)
-		}
-		if got := string(AppendExtCommunity([]byte("["), tt.ec)); got != "["+tt.want {
-			t.Errorf("AppendExtCommunity %q", got)
-		}
-	}
-}
-
 func TestOriginName(t *testing.T) {
 	for o, want := range map[uint8]string{0: "igp", 1: "egp", 2: "incomplete", 3: ""} {
 		if OriginName(o) != want {

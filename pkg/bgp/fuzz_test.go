@@ -92,6 +92,7 @@ func handUpdates() [][]byte {
 		updateMsg(nil, aMPReach(AFIIPv6, SAFIUnicast, addr("2001:db8::1"), pfxID(7, "2001:db8::/56")), nil),
 		updateMsg(pfxID(1, "10.0.0.0/24"), nil, pfxID(2, "10.0.1.0/24")),
 		updateMsg(nil, aMPReach(AFIIPv4, SAFIVPN, cat(make([]byte, 8), addr("192.0.2.1")), []byte{0x70, 0, 6, 0x41, 0, 0, 0xfd, 0xe9, 0, 0, 0, 0, 0xac, 0x10, 0}), nil),
+		updateMsg(nil, cat(append([][]byte{aOrigin(0)}, tlvAttrSeeds()...)...), pfx("10.0.0.0/8")),
 	}
 }
 

@@ -190,6 +190,7 @@ func summarizeUpdate(u *Update) string {
 		fmt.Fprintf(&sb, "as4agg=%v ", *a.AS4Aggregator)
 	}
 	fmt.Fprintf(&sb, "comm=%v orig=%v cl=%v ext=%x large=%v otc=%v/%d unk=%v dup=%v raw=%x\n", a.Communities, a.OriginatorID, a.ClusterList, a.ExtCommunities, a.LargeCommunities, a.HasOTC, a.OTC, a.Unknown, a.Duplicates, a.Raw)
+	fmt.Fprintf(&sb, "%s\n", summarizeTLVAttrs(a))
 	for _, m := range u.MPReach {
 		fmt.Fprintf(&sb, "reach %v nh=%v raw=%x nlri=%x %v ap=%v mis=%v\n", m.Family, m.NextHop, m.RawNextHop, m.NLRI, prefixStrings(m.Prefixes), m.AddPath, m.AddPathMismatch)
 	}

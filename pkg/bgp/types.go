@@ -261,8 +261,21 @@ type Attributes struct {
 	LargeCommunities []LargeCommunity
 	OTC              uint32
 	HasOTC           bool
-	// Unknown holds every attribute this package does not decode (type, flags, value).
+	// PMSITunnel (RFC 6514), AIGP (RFC 7311) and PrefixSID (RFC 8669, RFC 9252) are nil
+	// when the attribute is absent or malformed (see Malformed).
+	PMSITunnel *PMSITunnel
+	AIGP       *AIGP
+	PrefixSID  *PrefixSID
+	// IPv6ExtCommunities are the IPv6 address specific extended communities (RFC 5701).
+	IPv6ExtCommunities [][IPv6ExtCommunityLen]byte
+	// Unknown holds every attribute this package does not decode (type, flags, value),
+	// including the malformed ones listed in Malformed.
 	Unknown []RawAttribute
+	// Malformed lists the attributes whose value did not decode although their type is
+	// known (PMSI_TUNNEL, AIGP, BGP Prefix-SID). They are discarded (RFC 7606 "attribute
+	// discard"): the UPDATE and its routes still decode, the attribute is kept raw in
+	// Unknown, and Err tells what was wrong.
+	Malformed []MalformedAttribute
 	// Raw is the whole path attribute block as received.
 	Raw []byte
 	// ASWidthMismatch is set when AS_PATH or AGGREGATOR did not decode with the AS number
@@ -284,6 +297,13 @@ type Attributes struct {
 	mergeSpare  []ASPathSegment
 	aggStore    Aggregator
 	as4AggStore Aggregator
+	tlv         *tlvStore // allocated on first use, kept by reset
+}
+
+// MalformedAttribute is a known attribute whose value did not decode.
+type MalformedAttribute struct {
+	RawAttribute
+	Err *Error
 }
 
 // MPReach is one MP_REACH_NLRI attribute.

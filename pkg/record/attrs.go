@@ -88,11 +88,28 @@ type BaseAttrs struct {
 	OTC              *uint32          `json:"otc,omitempty"`
 	Unknown          []UnknownAttr    `json:"unknown_attributes,omitempty"`
 
+	// Structured attributes (attrs_tlv.go). The encoder writes pmsi_tunnel,
+	// ipv6_ext_community_list and aigp after as4_aggregator, bgp_prefix_sid after
+	// large_community_list, as goBMP orders them.
+	PMSITunnel         *PMSITunnel   `json:"pmsi_tunnel,omitempty"`
+	IPv6ExtCommunities []string      `json:"ipv6_ext_community_list,omitempty"`
+	AIGP               *AIGP         `json:"aigp,omitempty"`
+	BGPPrefixSID       *BGPPrefixSID `json:"bgp_prefix_sid,omitempty"`
+
+	// Route-level values derived from the attributes, which goBMP writes on each route
+	// record rather than in base_attrs (UnicastPrefix color, origin_validation,
+	// prefix_sid): the Color (RFC 9723) and origin validation state (RFC 8097) extended
+	// communities and the Prefix-SID. Not part of the base_attrs JSON.
+	RouteColor            *uint32    `json:"-"`
+	RouteOriginValidation string     `json:"-"`
+	RoutePrefixSID        *PrefixSID `json:"-"`
+
 	// Storage for the pointer fields, so that filling a reused BaseAttrs does not allocate.
 	med, localPref, otc   uint32
 	asPathCount, as4Count int
 	encoded               []byte
 	encodedValid          bool
+	tlv                   tlvStorage
 }
 
 // Reset clears b for reuse, keeping its slices' capacity.
@@ -100,10 +117,12 @@ func (b *BaseAttrs) Reset() {
 	enc := b.encoded[:0]
 	asPath, segs, comms := b.ASPath[:0], b.ASPathSegments[:0], b.Communities[:0]
 	wk, ext, as4, large, unk := b.WellKnown[:0], b.ExtCommunities[:0], b.AS4Path[:0], b.LargeCommunities[:0], b.Unknown[:0]
+	v6, tlv := b.IPv6ExtCommunities[:0], b.tlv.emptied()
 	*b = BaseAttrs{}
 	b.encoded = enc
 	b.ASPath, b.ASPathSegments, b.Communities = asPath, segs, comms
 	b.WellKnown, b.ExtCommunities, b.AS4Path, b.LargeCommunities, b.Unknown = wk, ext, as4, large, unk
+	b.IPv6ExtCommunities, b.tlv = v6, tlv
 }
 
 func (b *BaseAttrs) SetMED(v uint32)       { b.med = v; b.MED = &b.med }
@@ -168,6 +187,15 @@ func (b *BaseAttrs) appendFields(dst []byte) []byte {
 		o.i64("as4_path_count", int64(*b.AS4PathCount))
 	}
 	o.strNE("as4_aggregator", b.AS4Aggregator)
+	if b.PMSITunnel != nil {
+		o.key("pmsi_tunnel")
+		o.b = b.PMSITunnel.appendJSON(o.b)
+	}
+	o.strsNE("ipv6_ext_community_list", b.IPv6ExtCommunities)
+	if b.AIGP != nil {
+		o.key("aigp")
+		o.b = b.AIGP.appendJSON(o.b)
+	}
 	if len(b.LargeCommunities) > 0 {
 		o.key("large_community_list")
 		o.b = append(o.b, '[')
@@ -180,6 +208,10 @@ func (b *BaseAttrs) appendFields(dst []byte) []byte {
 			o.b = append(o.b, '"')
 		}
 		o.b = append(o.b, ']')
+	}
+	if b.BGPPrefixSID != nil {
+		o.key("bgp_prefix_sid")
+		o.b = b.BGPPrefixSID.appendJSON(o.b)
 	}
 	if b.OTC != nil {
 		o.u64("otc", uint64(*b.OTC))

@@ -26,6 +26,11 @@ type UnicastPrefix struct {
 	IsNexthopIPv4    bool       `json:"is_nexthop_ipv4"`
 	PathID           *uint32    `json:"path_id,omitempty"`
 	Labels           []uint32   `json:"labels,omitempty"`
+	// Color, OriginValidation and PrefixSID come from the UPDATE's Color and origin
+	// validation state extended communities and BGP Prefix-SID (see BaseAttrs.Route*).
+	Color            *uint32    `json:"color,omitempty"`
+	OriginValidation string     `json:"origin_validation,omitempty"`
+	PrefixSID        *PrefixSID `json:"prefix_sid,omitempty"`
 	IsEOR            bool       `json:"is_eor,omitempty"`
 	// AFI and SAFI tell the family of an End-of-RIB marker (e.g. SAFI 4 for labelled
 	// unicast); they are only present on End-of-RIB records.
@@ -84,6 +89,14 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 	}
 	if len(u.Labels) > 0 {
 		o.u32s("labels", u.Labels)
+	}
+	if u.Color != nil {
+		o.u64("color", uint64(*u.Color))
+	}
+	o.strNE("origin_validation", u.OriginValidation)
+	if u.PrefixSID != nil {
+		o.key("prefix_sid")
+		o.b = u.PrefixSID.AppendJSON(o.b)
 	}
 	if u.IsEOR {
 		o.boolean("is_eor", true)
