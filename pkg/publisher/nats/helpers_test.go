@@ -111,7 +111,7 @@ func (c *collector) ended() uint64 {
 // ref is one expected record: subject, router hash header and normalised data.
 type ref struct {
 	subject, hash string
-	data        []byte
+	data          []byte
 }
 
 var collectorTime = regexp.MustCompile(`"collector_timestamp":"[^"]*"`)
