@@ -14,6 +14,7 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	bmpserver "github.com/bmpstream/bmpstream/internal/server"
@@ -222,6 +223,28 @@ func (in *inbox) add(g got) {
 	in.mu.Lock()
 	in.msgs = append(in.msgs, g)
 	in.mu.Unlock()
+}
+
+// snapshot returns the messages received so far.
+func (in *inbox) snapshot() []got {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]got(nil), in.msgs...)
+}
+
+// drain waits until the subscriber has handled every message the server sent before a
+// round trip made now.
+func (in *inbox) drain(t testing.TB, nc *natsgo.Conn, s *natsgo.Subscription) []got {
+	t.Helper()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the subscriber's handler", func() bool {
+		n, _, _ := s.Pending()
+		d, _ := s.Delivered()
+		return n == 0 && uint64(in.len()) == uint64(d)
+	})
+	return in.snapshot()
 }
 
 func (in *inbox) len() int {

@@ -3,6 +3,7 @@ package nats
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -11,6 +12,15 @@ import (
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
+
+// notConnected rewords the error nats.go gives for a publish while disconnected (the
+// JetStream connection has no reconnect buffer).
+func notConnected(err error) error {
+	if errors.Is(err, natsgo.ErrReconnectBufExceeded) {
+		return fmt.Errorf("nats: not connected (%w)", err)
+	}
+	return err
+}
 
 // permanent reports errors that no retry can fix.
 func permanent(err error) bool {
@@ -57,7 +67,7 @@ func (s *Sink) writeJetStream(b *record.Batch) error {
 			}
 		}
 		if err != nil {
-			lastErr = err
+			lastErr = notConnected(err)
 		}
 		if round > 0 {
 			s.stats.Retried.Add(uint64(failed + acked))
@@ -126,7 +136,7 @@ func (s *Sink) publishRound(b *record.Batch, lost int) (failed, acked, lostOut i
 		sl.msg.Header[jetstream.MsgIDHeader] = sl.vals[2][:]
 		paf, err := s.js.PublishMsgAsync(&sl.msg)
 		if err != nil {
-			lastErr = err
+			lastErr = notConnected(err)
 			if permanent(err) {
 				s.state[i] = recDone
 				lost++
