@@ -18,7 +18,6 @@ import (
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/internal/testutil"
-	"github.com/bmpstream/bmpstream/pkg/bmp"
 	"github.com/bmpstream/bmpstream/pkg/openbmp"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
@@ -116,7 +115,8 @@ func TestRawFeatureFlags(t *testing.T) {
 
 // TestRawRecordsInSession: with the feature on, a session emits one raw record (topic
 // gobmp.raw, keyed by the router hash) before the parsed records of every message, and
-// the raw records of a real capture carry its messages byte for byte.
+// the raw records of a real capture carry its messages byte for byte. A message that does
+// not decode is still published raw.
 func TestRawRecordsInSession(t *testing.T) {
 	_, rt, err := startRaw(t, "--bmp-raw", "--admin-id=a")
 	if err != nil {
@@ -152,12 +152,7 @@ func TestRawRecordsInSession(t *testing.T) {
 	}
 	cfg := session.Config{Raw: rt.Server.Session.Raw, MaxBatchRecords: 64}
 	sess := session.New(context.Background(), cfg, router, out)
-	var bm bmp.Message
-	decodable := 0
 	for _, m := range msgs {
-		if bm.Decode(m) == nil {
-			decodable++
-		}
 		if err := sess.Handle(m, time.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -165,19 +160,14 @@ func TestRawRecordsInSession(t *testing.T) {
 	if err := sess.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != decodable || decodable < 100 {
-		t.Fatalf("%d raw records for %d decodable messages", len(got), decodable)
+	if len(got) != len(msgs) {
+		t.Fatalf("%d raw records for %d messages", len(got), len(msgs))
 	}
-	j := 0
-	for _, m := range msgs {
-		if bm.Decode(m) != nil {
-			continue
-		}
+	for j, m := range msgs {
 		_, body, _, err := openbmp.Decode(got[j])
 		if err != nil || !bytes.Equal(body, m) {
 			t.Fatalf("raw record %d: err=%v, verbatim=%v", j, err, bytes.Equal(body, m))
 		}
-		j++
 	}
 	wantHash := record.RouterHash(router.Addr())
 	sid := metas[0].Session
@@ -187,7 +177,7 @@ func TestRawRecordsInSession(t *testing.T) {
 			t.Fatalf("record %d: key %x session %d", i, m.RouterHash, m.Session)
 		}
 		if m.Type == record.TypeRaw {
-			if m.Seq <= msgNo {
+			if m.Seq != msgNo+1 {
 				t.Fatalf("raw record %d: message number %d after %d", i, m.Seq, msgNo)
 			}
 			msgNo = m.Seq
@@ -209,4 +199,33 @@ func TestRawRecordsInSession(t *testing.T) {
 func readTestdata(t *testing.T, rel string) ([]byte, error) {
 	t.Helper()
 	return os.ReadFile(filepath.Join(testutil.TestdataDir(t), rel))
+}
+
+func TestRawUndecodableMessage(t *testing.T) {
+	_, rt, err := startRaw(t, "--bmp-raw", "--admin-id=a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := gen.BMP(2, []byte{1, 2, 3}) // a Peer Down too short for its per-peer header
+	var types []record.Type
+	sess := session.New(context.Background(), session.Config{Raw: rt.Server.Session.Raw}, netip.MustParseAddrPort("10.0.0.1:1"),
+		func(_ context.Context, b *record.Batch) error {
+			for i := range b.Recs {
+				types = append(types, b.Recs[i].Type)
+				if _, m, _, err := openbmp.Decode(b.Record(i)); err != nil || !bytes.Equal(m, bad) {
+					t.Errorf("raw record: %v", err)
+				}
+			}
+			b.Release()
+			return nil
+		})
+	if err := sess.Handle(bad, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if len(types) != 1 || types[0] != record.TypeRaw {
+		t.Fatalf("records %v, want one raw record", types)
+	}
 }

@@ -106,6 +106,15 @@ func (s *Session) ID() string { return s.id }
 func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c := s.cfg.Counters
 	s.MessagesDecoded++
+	if s.cfg.Raw != nil {
+		// Raw output carries every framed message, including those that do not decode.
+		if s.batch == nil {
+			s.batch = record.NewBatch()
+		}
+		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
+			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash, Session: s.sid, Seq: s.MessagesDecoded})
+		c.countRecord(record.TypeRaw)
+	}
 	if err := s.msg.Decode(msg); err != nil {
 		typ := uint8(255)
 		if len(msg) >= bmp.CommonHeaderLen {
@@ -119,11 +128,6 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c.countMessage(s.msg.Header.Type)
 	if s.batch == nil {
 		s.batch = record.NewBatch()
-	}
-	if s.cfg.Raw != nil {
-		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
-			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash, Session: s.sid, Seq: s.MessagesDecoded})
-		c.countRecord(record.TypeRaw)
 	}
 	switch s.msg.Header.Type {
 	case bmp.MsgRouteMonitoring:
