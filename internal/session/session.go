@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang/glog"
@@ -63,6 +64,7 @@ type Session struct {
 	id, baseID string
 
 	seq   uint64
+	sid   uint64 // record.Meta.Session
 	peers map[peerKey]*peerState
 	batch *record.Batch
 
@@ -86,7 +88,7 @@ type Session struct {
 func New(ctx context.Context, cfg Config, remote netip.AddrPort, out Output) *Session {
 	cfg.defaults()
 	ip := remote.Addr().Unmap()
-	s := &Session{cfg: cfg, ctx: ctx, out: out, remote: remote, peers: make(map[peerKey]*peerState)}
+	s := &Session{cfg: cfg, ctx: ctx, out: out, remote: remote, peers: make(map[peerKey]*peerState), sid: newSessionID(time.Now())}
 	s.rhash = record.RouterHash(ip)
 	s.router = record.RouterFields{RouterHash: s.rhash.String(), RouterIP: ip}
 	s.router.Cache()
@@ -107,6 +109,15 @@ func (s *Session) ID() string { return s.id }
 func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c := s.cfg.Counters
 	s.MessagesDecoded++
+	if s.cfg.Raw != nil {
+		// Raw output carries every framed message, including those that do not decode.
+		if s.batch == nil {
+			s.batch = record.NewBatch()
+		}
+		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
+			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash, Session: s.sid, Seq: s.MessagesDecoded})
+		c.countRecord(record.TypeRaw)
+	}
 	if err := s.msg.Decode(msg); err != nil {
 		typ := uint8(255)
 		if len(msg) >= bmp.CommonHeaderLen {
@@ -120,11 +131,6 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c.countMessage(s.msg.Header.Type)
 	if s.batch == nil {
 		s.batch = record.NewBatch()
-	}
-	if s.cfg.Raw != nil {
-		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
-			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash})
-		c.countRecord(record.TypeRaw)
 	}
 	switch s.msg.Header.Type {
 	case bmp.MsgRouteMonitoring:
@@ -169,11 +175,25 @@ func (s *Session) Flush() error {
 
 // add encodes one record into the current batch.
 func (s *Session) add(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5) {
-	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash})
+	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash, Session: s.sid, Seq: s.seq})
 	s.cfg.Counters.countRecord(t)
 }
 
 func (s *Session) nextSeq() uint64 { s.seq++; return s.seq }
+
+var lastSessionID atomic.Uint64
+
+// newSessionID returns the session's start time in Unix nanoseconds, made strictly
+// increasing within the process so that two sessions never share an id.
+func newSessionID(now time.Time) uint64 {
+	for {
+		last := lastSessionID.Load()
+		id := max(uint64(now.UnixNano()), last+1)
+		if lastSessionID.CompareAndSwap(last, id) {
+			return id
+		}
+	}
+}
 
 // logf logs an error line, rate limited per session so that a broken router cannot flood
 // the log (every suppressed line is still counted by the caller).

@@ -17,6 +17,13 @@ type Meta struct {
 	// order within one partition. PeerHash is zero for router-level records.
 	RouterHash [16]byte
 	PeerHash   [16]byte
+	// Session identifies the router session the record comes from: unique within the
+	// collector process and, being derived from the session's start time, across
+	// restarts. Seq numbers the record within the session: its JSON "sequence" for parsed
+	// records, the BMP message number for raw records. With RouterHash and Type they make
+	// a stable per-record id (NATS JetStream's Nats-Msg-Id, for deduplication).
+	Session uint64
+	Seq     uint64
 }
 
 // Batch is a run of consecutive encoded records of one router session, in stream order.
