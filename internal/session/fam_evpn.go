@@ -100,6 +100,7 @@ func fillEVPN(r *record.EVPN, rt *bgp.EVPNRoute) {
 	}
 	addr := rt.Originator // the address that tells is_ipv4
 	switch rt.Type {
+	case bgp.EVPNEthernetAD: // RD, ESI, Ethernet Tag and label only
 	case bgp.EVPNMACIPAdvertisement:
 		r.SetMAC(rt.MAC, rt.MACLen)
 		r.IPAddress = rt.IP

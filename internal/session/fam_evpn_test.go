@@ -42,8 +42,11 @@ func TestEVPNRecords(t *testing.T) {
 	type2 := gen.EVPNMACIP(evpnRD, evpnESI, 0, evpnMAC, netip.MustParseAddr("192.168.0.160"), 10002)
 	type3 := gen.EVPNIMET(gen.EVPNRD0(65001, 104), 4, netip.MustParseAddr("192.0.2.2"))
 	type5 := gen.EVPNIPPrefix(gen.EVPNRD0(65001, 200), evpnESI, 0, netip.MustParsePrefix("198.18.60.0/24"), netip.MustParseAddr("0.0.0.0"), 5001)
+	// Type 1 as the Cisco router of NetGauze's evpn.pcap sends it: RD 1:198.51.100.154:513,
+	// ESI 0, Ethernet Tag 513, label field 0xe00000.
+	type1 := gen.EVPNRoute(1, gen.EVPNRD1(netip.MustParseAddr("198.51.100.154"), 513), evpnESI, []byte{0, 0, 2, 1}, gen.EVPNLabel(0xe00000))
 	reach := gen.Update(nil, gen.Cat(attrs, gen.EVPNExtCommunities(0x0002fde900000004), gen.EVPNPMSITunnel(0, 6, 10004, []byte{192, 0, 2, 2}),
-		gen.MPReach(25, 70, evpnNH, gen.Cat(type2, type3, type5))), nil)
+		gen.MPReach(25, 70, evpnNH, gen.Cat(type2, type3, type5, type1))), nil)
 	// The withdrawal of the type 2 route carries another label and ESI: the hash is the same.
 	withdraw2 := gen.EVPNMACIP(evpnRD, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 0, evpnMAC, netip.MustParseAddr("192.168.0.160"), 0)
 	unreach := gen.Update(nil, gen.MPUnreach(25, 70, withdraw2), nil)
@@ -58,7 +61,7 @@ func TestEVPNRecords(t *testing.T) {
 		gen.RouteMonitoring(peer, bad),
 		gen.RouteMonitoring(peer, unknownType),
 		gen.RouteMonitoring(peer, eor))
-	if got := summary(rs); !reflect.DeepEqual(got, []string{"peer:up", "evpn:add", "evpn:add", "evpn:add:198.18.60.0/24", "evpn:del", "evpn:add", "evpn:del:eor"}) {
+	if got := summary(rs); !reflect.DeepEqual(got, []string{"peer:up", "evpn:add", "evpn:add", "evpn:add:198.18.60.0/24", "evpn:add", "evpn:del", "evpn:add", "evpn:del:eor"}) {
 		t.Fatalf("records %q", got)
 	}
 	common := map[string]any{"router_ip": "192.0.2.1", "peer_ip": "192.0.2.2", "peer_asn": 65002.0, "peer_hash": "f12cfb7950a4c1a9c4e2f8fb50a0bbfb",
@@ -67,7 +70,7 @@ func TestEVPNRecords(t *testing.T) {
 	for _, r := range rs[1:] {
 		wantFields(t, r, common)
 	}
-	for _, r := range []rec{rs[1], rs[2], rs[3], rs[5]} {
+	for _, r := range []rec{rs[1], rs[2], rs[3], rs[4], rs[6]} {
 		wantFields(t, r, announce)
 		if ba, ok := r["base_attrs"].(map[string]any); !ok || ba["origin"] != "igp" {
 			t.Errorf("base_attrs: %v", r["base_attrs"])
@@ -82,21 +85,26 @@ func TestEVPNRecords(t *testing.T) {
 			"raw_label": 10004.0, "tunnel_identifier": "192.0.2.2"}})
 	wantFields(t, rs[3], map[string]any{"route_type": 5.0, "vpn_rd": "65001:200", "eth_tag": 0.0, "prefix": "198.18.60.0", "prefix_len": 24.0,
 		"ip_address": "198.18.60.0", "ip_len": 24.0, "gw_address": "0.0.0.0", "labels": []any{312.0}, "rawlabels": []any{5001.0}, "pmsi_tunnel": nil})
-	wantFields(t, rs[4], map[string]any{"action": "del", "route_type": 2.0, "eth_segment_id": "00:01:02:03:04:05:06:07:08:09", "rawlabels": []any{0.0},
-		"base_attrs": nil, "nexthop": nil, "origin_as": nil, "hash": rs[1]["hash"]})
-	wantFields(t, rs[5], map[string]any{"route_type": 12.0, "nlri": "0c03010203"})
-	wantFields(t, rs[6], map[string]any{"is_eor": true, "afi": 25.0, "safi": 70.0, "action": "del", "route_type": nil, "hash": nil, "base_attrs": nil})
-	hashes := map[any]bool{}
+	wantFields(t, rs[4], map[string]any{"route_type": 1.0, "vpn_rd": "198.51.100.154:513", "vpn_rd_type": 1.0, "eth_segment_id": "00:00:00:00:00:00:00:00:00:00",
+		"esi_type": 0.0, "eth_tag": 513.0, "labels": []any{917504.0}, "rawlabels": []any{14680064.0}, "is_ipv4": true, "ip_address": nil, "ip_len": nil})
+	wantFields(t, rs[5], map[string]any{"action": "del", "route_type": 2.0, "eth_segment_id": "00:01:02:03:04:05:06:07:08:09", "rawlabels": []any{0.0},
+		"base_attrs": nil, "nexthop": nil, "origin_as": nil, "is_nexthop_ipv4": nil, "hash": rs[1]["hash"]})
+	wantFields(t, rs[6], map[string]any{"route_type": 12.0, "nlri": "0c03010203"})
 	for _, r := range rs[1:6] {
+		wantFields(t, r, map[string]any{"nlri": nil}) // decoded types are not kept raw
+	}
+	wantFields(t, rs[7], map[string]any{"is_eor": true, "afi": 25.0, "safi": 70.0, "action": "del", "route_type": nil, "hash": nil, "base_attrs": nil})
+	hashes := map[any]bool{}
+	for _, r := range rs[1:7] {
 		if h, ok := r["hash"].(string); !ok || len(h) != 32 {
 			t.Fatalf("hash %v", r["hash"])
 		}
 		hashes[r["hash"]] = true
 	}
-	if len(hashes) != 4 {
-		t.Fatalf("%d distinct hashes over 4 routes (add and del of one share one)", len(hashes))
+	if len(hashes) != 5 {
+		t.Fatalf("%d distinct hashes over 5 routes (add and del of one share one)", len(hashes))
 	}
-	if n := c.Records[record.TypeEVPN].Load(); n != 6 {
+	if n := c.Records[record.TypeEVPN].Load(); n != 7 {
 		t.Fatalf("evpn records counted %d", n)
 	}
 	if n := c.Records[record.TypeUnknownNLRI].Load(); n != 0 {
