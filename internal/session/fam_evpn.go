@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
 	"sync"
@@ -141,14 +142,28 @@ func fillEVPN(r *record.EVPN, rt *bgp.EVPNRoute) {
 }
 
 // evpnPMSI decodes the UPDATE's PMSI_TUNNEL attribute (RFC 6514 section 5: flags, tunnel
-// type, 3-byte label field, tunnel identifier) into dst. Until the attribute decoder has
-// a field for it, the attribute is found among the attributes kept raw.
+// type, 3-byte label field, tunnel identifier) into dst. It reads the raw path attribute
+// block (already validated by the UPDATE decoder; the first occurrence counts, RFC 7606),
+// so it does not depend on whether the attribute decoder keeps the attribute raw or
+// decodes it.
 func evpnPMSI(u *bgp.Update, dst *record.EVPNPMSITunnel) bool {
-	for _, a := range u.Attrs.Unknown {
-		if a.Type != bgp.AttrPMSITunnel {
+	b := u.Attrs.Raw
+	for len(b) >= 3 {
+		hdr, n := 3, int(b[2])
+		if b[0]&0x10 != 0 { // extended length
+			if len(b) < 4 {
+				return false
+			}
+			hdr, n = 4, int(binary.BigEndian.Uint16(b[2:]))
+		}
+		if n > len(b)-hdr {
+			return false
+		}
+		if b[1] != bgp.AttrPMSITunnel {
+			b = b[hdr+n:]
 			continue
 		}
-		v := a.Value
+		v := b[hdr : hdr+n]
 		if len(v) < 5 {
 			return false
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
+	"github.com/bmpstream/bmpstream/pkg/bgp"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
@@ -174,5 +175,37 @@ func TestEVPNHandlerAllocs(t *testing.T) {
 	two, forty := allocs(update(1)), allocs(update(20))
 	if two > 2 || forty != two {
 		t.Fatalf("allocations per EVPN UPDATE: %.1f with 2 routes, %.1f with 40", two, forty)
+	}
+}
+
+// TestEVPNPMSI: the PMSI_TUNNEL of a type 3 route is read from the raw attribute block,
+// after attributes of either length form; tunnel identifiers by tunnel type.
+func TestEVPNPMSI(t *testing.T) {
+	big := gen.Attr(0xc0, 99, make([]byte, 300)) // extended length
+	cases := []struct {
+		name string
+		raw  []byte
+		ok   bool
+		want record.EVPNPMSITunnel
+	}{
+		{"ingress replication IPv6 after an extended-length attribute", gen.Cat(gen.Origin(0), big, gen.EVPNPMSITunnel(1, 6, 0x000101, netip.MustParseAddr("2001:db8::1").AsSlice())),
+			true, record.EVPNPMSITunnel{Flags: 1, TunnelType: 6, TunnelTypeName: "Ingress Replication", MPLSLabel: 16, RawLabel: 0x101, TunnelID: "2001:db8::1"}},
+		{"PIM-SSM sender,group", gen.EVPNPMSITunnel(0, 3, 0, []byte{192, 0, 2, 1, 232, 1, 1, 1}),
+			true, record.EVPNPMSITunnel{TunnelType: 3, TunnelTypeName: "PIM-SSM Tree", TunnelID: "192.0.2.1,232.1.1.1"}},
+		{"mLDP opaque identifier in hex", gen.EVPNPMSITunnel(0, 2, 0x0003e8, []byte{6, 0, 1, 4, 10, 0, 0, 1}),
+			true, record.EVPNPMSITunnel{TunnelType: 2, TunnelTypeName: "mLDP P2MP LSP", MPLSLabel: 0x3e, RawLabel: 0x3e8, TunnelID: "060001040a000001"}},
+		{"unknown tunnel type, no identifier", gen.EVPNPMSITunnel(0, 200, 0x002714, nil),
+			true, record.EVPNPMSITunnel{TunnelType: 200, MPLSLabel: 625, RawLabel: 10004}},
+		{"first occurrence wins", gen.Cat(gen.EVPNPMSITunnel(0, 6, 1, []byte{10, 0, 0, 1}), gen.EVPNPMSITunnel(0, 6, 2, []byte{10, 0, 0, 2})),
+			true, record.EVPNPMSITunnel{TunnelType: 6, TunnelTypeName: "Ingress Replication", RawLabel: 1, TunnelID: "10.0.0.1"}},
+		{"too short", gen.Attr(0xc0, 22, []byte{0, 6, 0, 0}), false, record.EVPNPMSITunnel{}},
+		{"absent", gen.Cat(gen.Origin(0), big), false, record.EVPNPMSITunnel{}},
+	}
+	for _, c := range cases {
+		var got record.EVPNPMSITunnel
+		u := &bgp.Update{Attrs: bgp.Attributes{Raw: c.raw}}
+		if ok := evpnPMSI(u, &got); ok != c.ok || got != c.want {
+			t.Errorf("%s: %v %+v, want %v %+v", c.name, ok, got, c.ok, c.want)
+		}
 	}
 }
