@@ -14,6 +14,8 @@
 //     IDs the Loc-RIB Peer Up does not declare (a GoBGP 4.8 quirk);
 //   - TestGoBGPStationAttachedLate: the state dump a station attached late receives, with
 //     End-of-RIB markers.
+//   - TestGoBGPEVPN: EVPN types 2, 3 (with a PMSI tunnel) and 5 in the three views, every
+//     field of every evpn record.
 //
 // Only loopback addresses are used (127.0.0.1, 127.0.0.2 and ::1). GOBGP_LOG=1 prints
 // GoBGP's debug log; BMPSTREAM_E2E_DUMP=FILE writes the records of the last end-to-end

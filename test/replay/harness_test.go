@@ -241,6 +241,7 @@ type rec struct {
 	AFI          uint16   `json:"afi"`
 	SAFI         uint8    `json:"safi"`
 	NLRI         *string  `json:"nlri"`
+	RouteType    *uint8   `json:"route_type"`
 	PeerType     uint8    `json:"peer_type"`
 	BMPReason    *uint8   `json:"bmp_reason"`
 	PostPolicy   bool     `json:"is_adj_rib_in_post_policy"`
@@ -258,8 +259,9 @@ var familyNames = map[[2]uint16]string{
 
 // recordKey is "type/family/action" for route records and "type/action" (or "type") for
 // the others. Families: v4, v6, v4-labeled, v6-labeled (a unicast record that carries a
-// label stack), and for unknown_nlri the family name or "afiA-safiS". End-of-RIB markers
-// have the action "eor-<action>" (unknown_nlri: a record with empty NLRI).
+// label stack), for evpn the route type ("type2"; "all" for End-of-RIB), and for
+// unknown_nlri the family name or "afiA-safiS". End-of-RIB markers have the action
+// "eor-<action>" (unknown_nlri: a record with empty NLRI).
 func recordKey(r *rec) string {
 	switch r.Type {
 	case "unicast_prefix", "multicast_prefix":
@@ -275,6 +277,11 @@ func recordKey(r *rec) string {
 			action = "eor-" + action
 		}
 		return r.Type + "/" + fam + "/" + action
+	case "evpn":
+		if r.IsEOR || r.RouteType == nil {
+			return r.Type + "/all/eor-" + r.Action
+		}
+		return fmt.Sprintf("%s/type%d/%s", r.Type, *r.RouteType, r.Action)
 	case "unknown_nlri":
 		fam, ok := familyNames[[2]uint16{r.AFI, uint16(r.SAFI)}]
 		if !ok {
@@ -295,7 +302,7 @@ func recordKey(r *rec) string {
 // isRoute reports the record types that carry a RIB view.
 func isRoute(r *rec) bool {
 	switch r.Type {
-	case "unicast_prefix", "multicast_prefix", "unknown_nlri":
+	case "unicast_prefix", "multicast_prefix", "unknown_nlri", "evpn":
 		return true
 	}
 	return false
