@@ -77,6 +77,9 @@ type Session struct {
 	parts record.Parts
 	scr   attrScratch
 	log   logLimiter
+	// Context and section handed to family handlers, reused.
+	fctx Ctx
+	fsec Section
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 
