@@ -111,9 +111,9 @@ func flowspecComponents(fr *bgp.FlowspecRule) []record.FlowspecComponent {
 func flowspecActions(a *bgp.Attributes) []record.FlowspecAction {
 	var acts []bgp.FlowspecAction
 	acts = bgp.AppendFlowspecActions(acts, a.ExtCommunities)
-	for _, u := range a.Unknown {
-		if u.Type == bgp.AttrIPv6ExtCommunity {
-			acts = bgp.AppendFlowspecIPv6Actions(acts, u.Value)
+	for _, ec := range a.IPv6ExtCommunities {
+		if act, ok := bgp.FlowspecIPv6ActionOf(ec); ok {
+			acts = append(acts, act)
 		}
 	}
 	if len(acts) == 0 {
