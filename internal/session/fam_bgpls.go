@@ -93,6 +93,25 @@ func lsAttrValue(c *Ctx, sec *Section) []byte {
 			return a.Value
 		}
 	}
+	// Should package bgp ever decode the attribute elsewhere, find it in the raw block
+	// (validated by ParseUpdate; the first occurrence counts, RFC 7606 section 3(g)).
+	raw := c.Update.Attrs.Raw
+	for i := 0; i+3 <= len(raw); {
+		hl, n := 3, int(raw[i+2])
+		if raw[i]&bgp.AttrFlagExtendedLength != 0 {
+			if i+4 > len(raw) {
+				return nil
+			}
+			hl, n = 4, int(raw[i+2])<<8|int(raw[i+3])
+		}
+		if i+hl+n > len(raw) {
+			return nil
+		}
+		if raw[i+1] == bgp.AttrBGPLS {
+			return raw[i+hl : i+hl+n : i+hl+n]
+		}
+		i += hl + n
+	}
 	return nil
 }
 

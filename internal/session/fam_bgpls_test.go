@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
+	"github.com/bmpstream/bmpstream/pkg/bgp"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
@@ -171,5 +172,28 @@ func TestBGPLSMalformed(t *testing.T) {
 	}
 	if n := c.DecodeErrors[ErrUpdate].Load(); n != 2 {
 		t.Fatalf("decode errors %d, want 2", n)
+	}
+}
+
+// TestBGPLSAttrFromRawBlock: the attribute is found in the raw attribute block too (in
+// case package bgp stops listing type 29 among the attributes it does not decode).
+func TestBGPLSAttrFromRawBlock(t *testing.T) {
+	attr := gen.LSAttr(gen.LSTLV(1026, make([]byte, 300))) // extended length
+	upd := gen.Update(nil, gen.Cat(gen.Origin(0), attr, gen.MPReach(gen.AFILS, gen.SAFILS, lsNH, lsNodeNLRI)), nil)
+	var c Ctx
+	c.Update = &bgp.Update{}
+	if err := bgp.ParseUpdate(upd, &bgp.DecodeOptions{AS4: true}, c.Update); err != nil {
+		t.Fatal(err)
+	}
+	want := attr[4:]
+	if got := lsAttrValue(&c, &Section{Announce: true}); string(got) != string(want) {
+		t.Fatalf("from Unknown: %d bytes", len(got))
+	}
+	c.Update.Attrs.Unknown = nil
+	if got := lsAttrValue(&c, &Section{Announce: true}); string(got) != string(want) {
+		t.Fatalf("from Raw: %d bytes", len(got))
+	}
+	if got := lsAttrValue(&c, &Section{}); got != nil {
+		t.Fatal("a withdrawal has no attribute")
 	}
 }
