@@ -61,7 +61,10 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	var ctx *Ctx
 	familyCtx := func() *Ctx {
 		if ctx == nil {
-			ctx = &Ctx{s: s, Peer: h, Update: u, Router: s.router, PeerFields: p.fields, RIB: flags,
+			// The context and sections live in the session (no allocation per message);
+			// handlers must not keep pointers to them.
+			ctx = &s.famCtx
+			*ctx = Ctx{s: s, Peer: h, Update: u, Router: s.router, PeerFields: p.fields, RIB: flags,
 				OriginAS: origin, HasOriginAS: hasOrigin, peerHash: p.hash, state: p}
 			if len(u.NLRI) > 0 || len(u.MPReach) > 0 {
 				ctx.Attrs = &s.attrs
@@ -75,8 +78,9 @@ func (s *Session) routeMonitoring(recv time.Time) {
 			s.emitPrefixes(r, p, m.Family, m.Prefixes, false, netip.Addr{}, netip.Addr{}, 0, false)
 			continue
 		}
-		sec := Section{Family: m.Family, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family)}
-		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), &sec) {
+		sec := &s.famSec
+		*sec = Section{Family: m.Family, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family)}
+		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), sec) {
 			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags, false)
 		}
 	}
@@ -93,9 +97,10 @@ func (s *Session) routeMonitoring(recv time.Time) {
 			s.emitPrefixes(r, p, m.Family, m.Prefixes, true, nh, ll, origin, hasOrigin)
 			continue
 		}
-		sec := Section{Family: m.Family, Announce: true, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family),
+		sec := &s.famSec
+		*sec = Section{Family: m.Family, Announce: true, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family),
 			NextHop: nh, LinkLocal: ll, RawNextHop: m.RawNextHop}
-		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), &sec) {
+		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), sec) {
 			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags, false)
 		}
 	}

@@ -75,6 +75,11 @@ type Session struct {
 	parts record.Parts
 	scr   attrScratch
 	log   logLimiter
+	// famState holds the family handlers' reusable state (see Ctx.State); famCtx and
+	// famSec are the context and section handed to them.
+	famState map[any]any
+	famCtx   Ctx
+	famSec   Section
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 
