@@ -80,6 +80,8 @@ type Session struct {
 	famState map[any]any
 	famCtx   Ctx
 	famSec   Section
+	// apScratch holds the ADD-PATH families of a message with a Stateless Parsing TLV.
+	apScratch []bgp.Family
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 

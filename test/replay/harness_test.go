@@ -258,8 +258,9 @@ var familyNames = map[[2]uint16]string{
 
 // recordKey is "type/family/action" for route records and "type/action" (or "type") for
 // the others. Families: v4, v6, v4-labeled, v6-labeled (a unicast record that carries a
-// label stack), and for unknown_nlri the family name or "afiA-safiS". End-of-RIB markers
-// have the action "eor-<action>" (unknown_nlri: a record with empty NLRI).
+// label stack), v4-129/v6-129 (mvpn records of SAFI 129), l2vpn (vpls), and for
+// unknown_nlri the family name or "afiA-safiS". End-of-RIB markers have the action
+// "eor-<action>" (unknown_nlri: a record with empty NLRI).
 func recordKey(r *rec) string {
 	switch r.Type {
 	case "unicast_prefix", "multicast_prefix":
@@ -269,6 +270,24 @@ func recordKey(r *rec) string {
 		}
 		if len(r.Labels) > 0 {
 			fam += "-labeled"
+		}
+		action := r.Action
+		if r.IsEOR {
+			action = "eor-" + action
+		}
+		return r.Type + "/" + fam + "/" + action
+	case "l3vpn", "rtc", "mvpn", "vpls":
+		// One record per route; mvpn records of SAFI 129 (VPN multicast prefixes) are
+		// "v4-129"/"v6-129", VPLS (AFI 25) is "l2vpn".
+		fam := "v6"
+		switch {
+		case r.Type == "vpls":
+			fam = "l2vpn"
+		case r.IsIPv4:
+			fam = "v4"
+		}
+		if r.Type == "mvpn" && r.SAFI == 129 {
+			fam += "-129"
 		}
 		action := r.Action
 		if r.IsEOR {
@@ -295,7 +314,7 @@ func recordKey(r *rec) string {
 // isRoute reports the record types that carry a RIB view.
 func isRoute(r *rec) bool {
 	switch r.Type {
-	case "unicast_prefix", "multicast_prefix", "unknown_nlri":
+	case "unicast_prefix", "multicast_prefix", "unknown_nlri", "l3vpn", "rtc", "mvpn", "vpls":
 		return true
 	}
 	return false
