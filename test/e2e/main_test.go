@@ -13,7 +13,9 @@
 //   - TestGoBGPLocRIBUndeclaredAddPath: labelled unicast, whose Loc-RIB NLRI carry path
 //     IDs the Loc-RIB Peer Up does not declare (a GoBGP 4.8 quirk);
 //   - TestGoBGPStationAttachedLate: the state dump a station attached late receives, with
-//     End-of-RIB markers.
+//     End-of-RIB markers;
+//   - TestGoBGPVPN: VPNv4 and VPNv6 routes (every RD type, labels, a route target) as
+//     l3vpn records in the three views.
 //
 // Only loopback addresses are used (127.0.0.1, 127.0.0.2 and ::1). GOBGP_LOG=1 prints
 // GoBGP's debug log; BMPSTREAM_E2E_DUMP=FILE writes the records of the last end-to-end
