@@ -29,7 +29,9 @@ type vpnRoute struct {
 // vpnRT is the route target every injected VPN route carries.
 var vpnRT = bgp.NewTwoOctetAsSpecificExtended(bgp.EC_SUBTYPE_ROUTE_TARGET, 65000, 1, true)
 
-func (r *vpnRoute) key() string { return fmt.Sprintf("%s %s/%d", r.rdText, r.prefix.Addr(), r.prefix.Bits()) }
+func (r *vpnRoute) key() string {
+	return fmt.Sprintf("%s %s/%d", r.rdText, r.prefix.Addr(), r.prefix.Bits())
+}
 
 func (r *vpnRoute) path() *apiutil.Path {
 	nlri := must(bgp.NewLabeledVPNIPAddrPrefix(r.prefix, *bgp.NewMPLSLabelStack(r.label), r.rd))
@@ -78,7 +80,9 @@ func isVPN(view, action string) func(rec) bool {
 	}
 }
 
-func vpnKey(r rec) string { return fmt.Sprintf("%s %s/%v", r.str("vpn_rd"), r.str("prefix"), r["prefix_len"]) }
+func vpnKey(r rec) string {
+	return fmt.Sprintf("%s %s/%v", r.str("vpn_rd"), r.str("prefix"), r["prefix_len"])
+}
 
 // waitVPNViews waits until the collector holds, per view, want l3vpn records of action.
 func (l *lab) waitVPNViews(action string, want map[string]int) {
