@@ -301,3 +301,25 @@ func TestVPNSessionAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per pair of VPN messages", n)
 	}
 }
+
+// BenchmarkSessionVPN: Route Monitoring messages of 10 VPNv4 routes each (decode, 10
+// l3vpn records with base_attrs), batches released at once.
+func BenchmarkSessionVPN(b *testing.B) {
+	nh := []netip.Addr{netip.MustParseAddr("192.0.2.2")}
+	var nlri []byte
+	for i := range 10 {
+		nlri = append(nlri, vpnNLRI(nil, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i), 0, 0}), 16).String(), vpnRD0, lbl(uint32(16+i)))...)
+	}
+	msg := gen.RouteMonitoring(peer, gen.Update(nil, gen.Cat(attrs, gen.MPReach(1, 128, nh, nlri)), nil))
+	out := func(_ context.Context, bt *record.Batch) error { bt.Release(); return nil }
+	s := New(context.Background(), Config{}, netip.MustParseAddrPort("192.0.2.1:40000"), out)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if err := s.Handle(msg, peer.Time); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_ = s.Flush()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10), "ns/route")
+}
