@@ -7,11 +7,12 @@ import (
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
-// RTC: Route Target Constraint (AFI 1, SAFI 132; RFC 4684), one rtc record per route. AFI
-// 2 is accepted too (the same NLRI; not standardised).
+// RTC: Route Target Constraint (AFI 1, SAFI 132; RFC 4684), one rtc record per route.
+// AFI 2 is left to unknown_nlri: the IPv6 route target drafts use longer route targets than
+// RFC 4684's 8 bytes.
 
 func init() {
-	RegisterFamily(rtcHandler, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIRTC}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIRTC})
+	RegisterFamily(rtcHandler, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIRTC})
 }
 
 func rtcHandler(c *Ctx, sec *Section) bool {
