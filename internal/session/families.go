@@ -55,6 +55,22 @@ func (c *Ctx) Sequence() uint64 { return c.s.nextSeq() }
 // Emit appends one record (its Head.Sequence must come from Sequence) to the batch.
 func (c *Ctx) Emit(r record.Encoder, t record.Type, ipv4 bool) { c.s.add(r, t, ipv4, c.peerHash) }
 
+// State returns the value this session keeps for key, created with mk on first use. Family
+// handlers keep their reusable storage there (decoded routes, a record, text caches), so
+// that a section costs no allocation; the value belongs to the router session (one
+// goroutine) and lives as long as it.
+func (c *Ctx) State(key any, mk func() any) any {
+	if c.s.famState == nil {
+		c.s.famState = make(map[any]any)
+	}
+	v, ok := c.s.famState[key]
+	if !ok {
+		v = mk()
+		c.s.famState[key] = v
+	}
+	return v
+}
+
 // AddPathMismatch reports that f's NLRI only parsed with the opposite ADD-PATH setting.
 func (c *Ctx) AddPathMismatch(f bgp.Family, withPathID bool) {
 	c.s.noteAddPathMismatch(c.Peer, c.state, f, withPathID)

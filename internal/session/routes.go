@@ -22,7 +22,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	h := &s.msg.Peer
 	p := s.peer(h, recv)
 	s.opts.AS4 = h.Type == bmp.PeerTypeLocRIB || !h.IsAS2()
-	s.opts.AddPath = p.addPathFor(h)
+	s.opts.AddPath = s.statelessAddPath(h, p.addPathFor(h))
 	if err := bgp.ParseUpdate(s.msg.RouteMonitoring.Update, &s.opts, &s.upd); err != nil {
 		s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
 		s.logf("router=%s peer=%s peer_type=%d event=decode_error layer=bgp_update msg_type=route_monitoring %s err=%q",

@@ -80,6 +80,10 @@ type Session struct {
 	// Context and section handed to family handlers, reused.
 	fctx Ctx
 	fsec Section
+	// famState holds the family handlers' reusable state (see Ctx.State).
+	famState map[any]any
+	// apScratch holds the ADD-PATH families of a message with a Stateless Parsing TLV.
+	apScratch []bgp.Family
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 

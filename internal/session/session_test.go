@@ -259,7 +259,7 @@ func TestLocRIBAndRIBFlags(t *testing.T) {
 }
 
 func TestMirroringAndUnknownFamily(t *testing.T) {
-	vpn := gen.Update(nil, gen.Cat(gen.Origin(0), gen.MPReach(1, 128, []netip.Addr{netip.MustParseAddr("192.0.2.2")}, []byte{0x70, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 10})), nil)
+	vpn := gen.Update(nil, gen.Cat(gen.Origin(0), gen.MPReach(1, 241, []netip.Addr{netip.MustParseAddr("192.0.2.2")}, []byte{0x70, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 10})), nil)
 	rs, c := run(t, Config{}, gen.Mirror(peer, gen.Update(nil, nil, nil), 1), gen.RouteMonitoring(peer, vpn))
 	if got := summary(rs); !reflect.DeepEqual(got, []string{"route_mirror:<nil>", "unknown_nlri:add"}) {
 		t.Fatalf("records %q", got)
@@ -267,7 +267,7 @@ func TestMirroringAndUnknownFamily(t *testing.T) {
 	if m := rs[0]["bgp_messages"].([]any)[0].(map[string]any); m["bgp_type"] != 2.0 {
 		t.Fatalf("mirror: %v", rs[0])
 	}
-	if rs[1]["afi"] != 1.0 || rs[1]["safi"] != 128.0 || rs[1]["nlri"] != "7000000100000001000000010a" {
+	if rs[1]["afi"] != 1.0 || rs[1]["safi"] != 241.0 || rs[1]["nlri"] != "7000000100000001000000010a" {
 		t.Fatalf("unknown nlri: %v", rs[1])
 	}
 	if c.Records[record.TypeUnknownNLRI].Load() != 1 {

@@ -13,9 +13,11 @@
 //   - TestGoBGPLocRIBUndeclaredAddPath: labelled unicast, whose Loc-RIB NLRI carry path
 //     IDs the Loc-RIB Peer Up does not declare (a GoBGP 4.8 quirk);
 //   - TestGoBGPStationAttachedLate: the state dump a station attached late receives, with
-//     End-of-RIB markers.
+//     End-of-RIB markers;
 //   - TestGoBGPEVPN: EVPN types 2, 3 (with a PMSI tunnel) and 5 in the three views, every
-//     field of every evpn record.
+//     field of every evpn record;
+//   - TestGoBGPVPN: VPNv4 and VPNv6 routes (every RD type, labels, a route target) as
+//     l3vpn records in the three views.
 //
 // Only loopback addresses are used (127.0.0.1, 127.0.0.2 and ::1). GOBGP_LOG=1 prints
 // GoBGP's debug log; BMPSTREAM_E2E_DUMP=FILE writes the records of the last end-to-end

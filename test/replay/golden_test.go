@@ -304,8 +304,8 @@ func TestFRRTwoOctetASPath(t *testing.T) {
 			if s == nil {
 				return
 			}
-			if len(s.DecodeErrors) != 0 || s.ASWidthMismatches != 2 || s.Records["unknown_nlri/vpnv4/add"] != 2 || s.Messages["route_monitoring"] != 2 {
-				t.Errorf("messages 199 and 200: decode errors %v, as-width mismatches %d, records %v, messages %v; want no error, 2 mismatches, 2 vpnv4 records",
+			if len(s.DecodeErrors) != 0 || s.ASWidthMismatches != 2 || s.Records["l3vpn/v4/add"] != 2 || s.Messages["route_monitoring"] != 2 {
+				t.Errorf("messages 199 and 200: decode errors %v, as-width mismatches %d, records %v, messages %v; want no error, 2 mismatches, 2 l3vpn/v4 records",
 					s.DecodeErrors, s.ASWidthMismatches, s.Records, s.Messages)
 			}
 			st.Name, st.Data = "the other messages", good

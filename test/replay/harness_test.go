@@ -259,7 +259,8 @@ var familyNames = map[[2]uint16]string{
 
 // recordKey is "type/family/action" for route records and "type/action" (or "type") for
 // the others. Families: v4, v6, v4-labeled, v6-labeled (a unicast record that carries a
-// label stack), for evpn the route type ("type2"; "all" for End-of-RIB), and for
+// label stack), for evpn the route type ("type2"; "all" for End-of-RIB), v4-129/v6-129
+// (mvpn records of SAFI 129), l2vpn (vpls), and for
 // unknown_nlri the family name or "afiA-safiS". End-of-RIB markers have the action
 // "eor-<action>" (unknown_nlri: a record with empty NLRI).
 func recordKey(r *rec) string {
@@ -282,6 +283,24 @@ func recordKey(r *rec) string {
 			return r.Type + "/all/eor-" + r.Action
 		}
 		return fmt.Sprintf("%s/type%d/%s", r.Type, *r.RouteType, r.Action)
+	case "l3vpn", "rtc", "mvpn", "vpls":
+		// One record per route; mvpn records of SAFI 129 (VPN multicast prefixes) are
+		// "v4-129"/"v6-129", VPLS (AFI 25) is "l2vpn".
+		fam := "v6"
+		switch {
+		case r.Type == "vpls":
+			fam = "l2vpn"
+		case r.IsIPv4:
+			fam = "v4"
+		}
+		if r.Type == "mvpn" && r.SAFI == 129 {
+			fam += "-129"
+		}
+		action := r.Action
+		if r.IsEOR {
+			action = "eor-" + action
+		}
+		return r.Type + "/" + fam + "/" + action
 	case "unknown_nlri":
 		fam, ok := familyNames[[2]uint16{r.AFI, uint16(r.SAFI)}]
 		if !ok {
@@ -302,7 +321,7 @@ func recordKey(r *rec) string {
 // isRoute reports the record types that carry a RIB view.
 func isRoute(r *rec) bool {
 	switch r.Type {
-	case "unicast_prefix", "multicast_prefix", "unknown_nlri", "evpn":
+	case "unicast_prefix", "multicast_prefix", "unknown_nlri", "evpn", "l3vpn", "rtc", "mvpn", "vpls":
 		return true
 	}
 	return false

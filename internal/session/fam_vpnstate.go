@@ -1,0 +1,84 @@
+package session
+
+import (
+	"github.com/bmpstream/bmpstream/pkg/bgp"
+	"github.com/bmpstream/bmpstream/pkg/record"
+)
+
+// vpnState is the reusable storage of the VPN family handlers (L3VPN, RTC, MCAST-VPN and
+// SAFI 129, VPLS) of one session: decoded routes, one record per type, and text caches.
+type vpnState struct {
+	vpn  []bgp.VPNRoute
+	rtc  []bgp.RTCRoute
+	mvpn []bgp.MVPNRoute
+	vpls []bgp.VPLSRoute
+
+	l3  record.L3VPNPrefix
+	rt  record.RTCPrefix
+	mv  record.MVPNPrefix
+	vp  record.VPLSPrefix
+	lbl []uint32
+	buf []byte
+
+	// rds and rts map route distinguishers and route targets to their text: a router
+	// sends many routes with the same few, so the strings are made once.
+	rds map[bgp.RD]string
+	rts map[[8]byte]string
+	// rtList holds the route targets of the current VPLS section.
+	rtList []string
+}
+
+type vpnStateKey struct{}
+
+// maxTextCache bounds each text cache; a full cache is emptied.
+const maxTextCache = 4096
+
+func vpnStateOf(c *Ctx) *vpnState {
+	return c.State(vpnStateKey{}, func() any {
+		return &vpnState{rds: make(map[bgp.RD]string), rts: make(map[[8]byte]string)}
+	}).(*vpnState)
+}
+
+// rdText returns the text of a route distinguisher.
+func (st *vpnState) rdText(rd bgp.RD) string {
+	if s, ok := st.rds[rd]; ok {
+		return s
+	}
+	if len(st.rds) >= maxTextCache {
+		clear(st.rds)
+	}
+	st.buf = rd.AppendTo(st.buf[:0])
+	s := string(st.buf)
+	st.rds[rd] = s
+	return s
+}
+
+// rtText returns the text of a route target extended community.
+func (st *vpnState) rtText(ec [8]byte) string {
+	if s, ok := st.rts[ec]; ok {
+		return s
+	}
+	if len(st.rts) >= maxTextCache {
+		clear(st.rts)
+	}
+	st.buf = bgp.AppendRouteTarget(st.buf[:0], ec)
+	s := string(st.buf)
+	st.rts[ec] = s
+	return s
+}
+
+// decodeSection runs decode with the section's ADD-PATH setting and, when that fails, the
+// opposite one (counted as an ADD-PATH mismatch). When neither works the error is counted
+// and logged, and it returns false: the handler then declines the section, which the
+// session emits as an unknown_nlri record with the raw NLRI.
+func decodeSection(c *Ctx, sec *Section, decode func(addPath bool) error) bool {
+	used, mismatch, err := WithAddPathFallback(sec.AddPath, decode)
+	if err != nil {
+		c.DecodeError(sec.Family, err)
+		return false
+	}
+	if mismatch {
+		c.AddPathMismatch(sec.Family, used)
+	}
+	return true
+}

@@ -1,0 +1,122 @@
+package record
+
+import "net/netip"
+
+// L3VPNPrefix is one VPN-IPv4 or VPN-IPv6 route (AFI 1/2, SAFI 128; RFC 4364, RFC 4659):
+// an announcement ("add"), a withdrawal ("del"), or an End-of-RIB marker (is_eor, no
+// prefix). Field names are goBMP's L3VPNPrefix; nexthop_link_local, afi and safi (on
+// End-of-RIB records) are bmpstream's, as on unicast_prefix.
+type L3VPNPrefix struct {
+	Head
+	// Hash is goBMP's L3VPN recipe (see the README): not set on End-of-RIB records.
+	Hash MD5 `json:"hash,omitzero"`
+	RouterFields
+	PeerFields
+	// BaseAttrs is shared by all routes of one UPDATE; withdrawals and End-of-RIB markers
+	// carry none.
+	BaseAttrs *BaseAttrs `json:"base_attrs,omitempty"`
+	Prefix    netip.Addr `json:"prefix,omitzero"`
+	// PrefixLen is always present on a route record (0 for a default route).
+	PrefixLen        *uint8     `json:"prefix_len,omitempty"`
+	IsIPv4           bool       `json:"is_ipv4"`
+	OriginAS         *uint32    `json:"origin_as,omitempty"`
+	Nexthop          netip.Addr `json:"nexthop,omitzero"`
+	NexthopLinkLocal netip.Addr `json:"nexthop_link_local,omitzero"`
+	IsNexthopIPv4    bool       `json:"is_nexthop_ipv4"`
+	PathID           *uint32    `json:"path_id,omitempty"`
+	// Labels are the label values (20 bits) of the label stack; a withdrawal carries the
+	// label field it was sent with (RFC 8277 section 2.4: 0x800000 gives 524288).
+	Labels []uint32 `json:"labels,omitempty"`
+	// VPNRD is the route distinguisher as text ("65000:100", "192.0.2.1:7",
+	// "4200000001:7", "<type>:<hex>" for other types) and VPNRDType its type; both are on
+	// every route record.
+	VPNRD     string  `json:"vpn_rd,omitempty"`
+	VPNRDType *uint16 `json:"vpn_rd_type,omitempty"`
+	IsEOR     bool    `json:"is_eor,omitempty"`
+	AFI       uint16  `json:"afi,omitempty"`
+	SAFI      uint8   `json:"safi,omitempty"`
+	RIBFlags
+
+	prefixLen        uint8
+	rdType           uint16
+	pathID, originAS uint32
+}
+
+// SetPrefix sets Prefix and PrefixLen without allocating.
+func (v *L3VPNPrefix) SetPrefix(p netip.Prefix) {
+	v.Prefix = p.Addr()
+	v.prefixLen = uint8(p.Bits())
+	v.PrefixLen = &v.prefixLen
+}
+
+// SetRD sets VPNRD and VPNRDType.
+func (v *L3VPNPrefix) SetRD(text string, typ uint16) {
+	v.VPNRD, v.rdType = text, typ
+	v.VPNRDType = &v.rdType
+}
+
+// SetPathID sets the ADD-PATH path identifier.
+func (v *L3VPNPrefix) SetPathID(id uint32) { v.pathID = id; v.PathID = &v.pathID }
+
+// SetOriginAS sets the origin AS.
+func (v *L3VPNPrefix) SetOriginAS(as uint32) { v.originAS = as; v.OriginAS = &v.originAS }
+
+// AppendJSON appends the record as one JSON object.
+func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
+	o := openObj(dst)
+	v.Head.appendTo(&o, TypeL3VPN)
+	appendHashVPN(&o, v.Hash)
+	v.RouterFields.appendTo(&o)
+	v.PeerFields.appendTo(&o)
+	if v.PrefixLen != nil {
+		o.addr("prefix", v.Prefix)
+		o.u64("prefix_len", uint64(*v.PrefixLen))
+	}
+	o.boolean("is_ipv4", v.IsIPv4)
+	if v.OriginAS != nil {
+		o.u64("origin_as", uint64(*v.OriginAS))
+	}
+	if v.Nexthop.IsValid() {
+		o.addr("nexthop", v.Nexthop)
+		o.addrOK("nexthop_link_local", v.NexthopLinkLocal)
+		o.boolean("is_nexthop_ipv4", v.IsNexthopIPv4)
+	}
+	if v.PathID != nil {
+		o.u64("path_id", uint64(*v.PathID))
+	}
+	if len(v.Labels) > 0 {
+		o.u32s("labels", v.Labels)
+	}
+	o.strNE("vpn_rd", v.VPNRD)
+	if v.VPNRDType != nil {
+		o.u64("vpn_rd_type", uint64(*v.VPNRDType))
+	}
+	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
+	v.RIBFlags.appendTo(&o)
+	if v.BaseAttrs != nil {
+		o.key("base_attrs")
+		o.b = v.BaseAttrs.AppendJSON(o.b)
+	}
+	return o.close()
+}
+
+// appendHashVPN writes the "hash" field when h is set.
+func appendHashVPN(o *obj, h MD5) {
+	if h.IsZero() {
+		return
+	}
+	o.key("hash")
+	o.b = append(o.b, '"')
+	o.b, _ = h.AppendText(o.b)
+	o.b = append(o.b, '"')
+}
+
+// appendEORVPN writes is_eor, afi and safi of an End-of-RIB record.
+func appendEORVPN(o *obj, eor bool, afi uint16, safi uint8) {
+	if !eor {
+		return
+	}
+	o.boolean("is_eor", true)
+	o.u64("afi", uint64(afi))
+	o.u64("safi", uint64(safi))
+}
