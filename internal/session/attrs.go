@@ -95,6 +95,17 @@ func (s *Session) fillAttrs(a *bgp.Attributes) {
 		b.SetOTC(a.OTC)
 	}
 	for _, u := range a.Unknown {
+		switch u.Type {
+		case bgp.AttrBGPLS:
+			// Decoded into the BGP-LS records (which carry no base_attrs), as goBMP does.
+			continue
+		case bgp.AttrTunnelEncap:
+			if te, err := bgp.DecodeTunnelEncap(u.Value); err == nil {
+				b.TunnelEncap = tunnelEncapRecord(te)
+				continue
+			}
+			b.TunnelEncapMalformed = true
+		}
 		b.Unknown = append(b.Unknown, record.UnknownAttr{Type: u.Type, Flags: u.Flags, Value: hex.EncodeToString(u.Value)})
 	}
 	b.Encode()

@@ -330,3 +330,28 @@ func TestAttrSetReuse(t *testing.T) {
 		t.Fatal("different attribute sets share a hash")
 	}
 }
+
+// TestTunnelEncapAndBGPLSAttrInBaseAttrs: attribute 23 is decoded into base_attrs'
+// tunnel_encap (a malformed one stays raw and is flagged); attribute 29 never shows up in
+// base_attrs (it belongs to the BGP-LS records).
+func TestTunnelEncapAndBGPLSAttrInBaseAttrs(t *testing.T) {
+	te := gen.Attr(0xc0, 23, []byte{0, 8, 0, 4, 8, 2, 0x12, 0xb5}) // VXLAN, UDP port 4789
+	bad := gen.Attr(0xc0, 23, []byte{0, 8, 0, 9, 8, 2})
+	ls := gen.Attr(0x80, 29, []byte{4, 2, 0, 1, 7})
+	rs, _ := run(t, Config{},
+		gen.RouteMonitoring(peer, gen.Update(nil, gen.Cat(attrs, te, ls), gen.Prefixes(pfx("10.0.0.0/8"), nil))),
+		gen.RouteMonitoring(peer, gen.Update(nil, gen.Cat(attrs, bad), gen.Prefixes(pfx("10.1.0.0/16"), nil))))
+	ba := rs[0]["base_attrs"].(map[string]any)
+	tun, ok := ba["tunnel_encap"].(map[string]any)
+	if !ok || ba["unknown_attributes"] != nil {
+		t.Fatalf("base_attrs: %v", ba)
+	}
+	if first := tun["tunnels"].([]any)[0].(map[string]any); first["tunnel_type"] != 8.0 {
+		t.Fatalf("tunnel: %v", tun)
+	}
+	ba = rs[1]["base_attrs"].(map[string]any)
+	unk, _ := ba["unknown_attributes"].([]any)
+	if ba["tunnel_encap_malformed"] != true || len(unk) != 1 || unk[0].(map[string]any)["type"] != 23.0 {
+		t.Fatalf("malformed tunnel encap: %v", ba)
+	}
+}

@@ -95,6 +95,10 @@ type BaseAttrs struct {
 	IPv6ExtCommunities []string      `json:"ipv6_ext_community_list,omitempty"`
 	AIGP               *AIGP         `json:"aigp,omitempty"`
 	BGPPrefixSID       *BGPPrefixSID `json:"bgp_prefix_sid,omitempty"`
+	// TunnelEncap is the decoded Tunnel Encapsulation attribute (23, RFC 9012); a
+	// malformed one sets TunnelEncapMalformed and stays in unknown_attributes.
+	TunnelEncap          *TunnelEncap `json:"tunnel_encap,omitempty"`
+	TunnelEncapMalformed bool         `json:"tunnel_encap_malformed,omitempty"`
 
 	// Route-level values derived from the attributes, which goBMP writes on each route
 	// record rather than in base_attrs (UnicastPrefix color, origin_validation,
@@ -195,6 +199,13 @@ func (b *BaseAttrs) appendFields(dst []byte) []byte {
 	if b.AIGP != nil {
 		o.key("aigp")
 		o.b = b.AIGP.appendJSON(o.b)
+	}
+	if b.TunnelEncap != nil {
+		o.key("tunnel_encap")
+		o.b = b.TunnelEncap.AppendJSON(o.b)
+	}
+	if b.TunnelEncapMalformed {
+		o.boolean("tunnel_encap_malformed", true)
 	}
 	if len(b.LargeCommunities) > 0 {
 		o.key("large_community_list")
