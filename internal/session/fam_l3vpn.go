@@ -45,6 +45,9 @@ func l3vpnHandler(c *Ctx, sec *Section) bool {
 			if c.HasOriginAS {
 				r.SetOriginAS(c.OriginAS)
 			}
+			if c.Attrs != nil {
+				r.OriginValidation, r.PrefixSID = c.Attrs.RouteOriginValidation, c.Attrs.RoutePrefixSID
+			}
 		}
 		// goBMP's recipe: the labels are part of it, so a withdrawal sent with the RFC 8277
 		// Compatibility field hashes differently from the announcement (see docs).

@@ -355,3 +355,24 @@ func TestTunnelEncapAndBGPLSAttrInBaseAttrs(t *testing.T) {
 		t.Fatalf("malformed tunnel encap: %v", ba)
 	}
 }
+
+// TestL3VPNRouteLevelAttributes: an l3vpn announcement carries origin_validation and
+// prefix_sid from its UPDATE's attributes, its withdrawal does not.
+func TestL3VPNRouteLevelAttributes(t *testing.T) {
+	vpnNLRI := []byte{0x60, 0, 0x3e, 0x81, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 10} // label 1000, RD 65000:1, 10.0.0.0/8
+	psid := gen.Attr(0xc0, 40, []byte{1, 0, 7, 0, 0, 0, 0, 0, 0, 90})        // label index 90
+	ov := gen.Attr(0xc0, 16, []byte{0x43, 0, 0, 0, 0, 0, 0, 0})                // origin validation: valid
+	rs, c := run(t, Config{},
+		gen.RouteMonitoring(peer, gen.Update(nil, gen.Cat(gen.Origin(0), gen.ASPath(true, 65002), ov, psid,
+			gen.MPReach(1, 128, []netip.Addr{netip.MustParseAddr("192.0.2.2")}, vpnNLRI)), nil)),
+		gen.RouteMonitoring(peer, gen.Update(nil, gen.MPUnreach(1, 128, vpnNLRI), nil)))
+	if c.DecodeErrors[ErrUpdate].Load() != 0 || len(rs) != 2 || rs[0]["type"] != "l3vpn" {
+		t.Fatalf("records %v", summary(rs))
+	}
+	if rs[0]["origin_validation"] != "valid" || rs[0]["prefix_sid"] == nil || rs[0]["vpn_rd"] != "65000:1" {
+		t.Fatalf("announcement: %v", rs[0])
+	}
+	if rs[1]["origin_validation"] != nil || rs[1]["prefix_sid"] != nil {
+		t.Fatalf("withdrawal carries route attributes: %v", rs[1])
+	}
+}

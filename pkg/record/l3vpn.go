@@ -32,7 +32,11 @@ type L3VPNPrefix struct {
 	// every route record.
 	VPNRD     string  `json:"vpn_rd,omitempty"`
 	VPNRDType *uint16 `json:"vpn_rd_type,omitempty"`
-	IsEOR     bool    `json:"is_eor,omitempty"`
+	// OriginValidation and PrefixSID come from the UPDATE's origin validation state
+	// extended community and BGP Prefix-SID attribute, as on unicast_prefix.
+	OriginValidation string     `json:"origin_validation,omitempty"`
+	PrefixSID        *PrefixSID `json:"prefix_sid,omitempty"`
+	IsEOR            bool       `json:"is_eor,omitempty"`
 	AFI       uint16  `json:"afi,omitempty"`
 	SAFI      uint8   `json:"safi,omitempty"`
 	RIBFlags
@@ -90,6 +94,11 @@ func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
 	o.strNE("vpn_rd", v.VPNRD)
 	if v.VPNRDType != nil {
 		o.u64("vpn_rd_type", uint64(*v.VPNRDType))
+	}
+	o.strNE("origin_validation", v.OriginValidation)
+	if v.PrefixSID != nil {
+		o.key("prefix_sid")
+		o.b = v.PrefixSID.AppendJSON(o.b)
 	}
 	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
