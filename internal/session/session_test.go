@@ -361,7 +361,7 @@ func TestTunnelEncapAndBGPLSAttrInBaseAttrs(t *testing.T) {
 func TestL3VPNRouteLevelAttributes(t *testing.T) {
 	vpnNLRI := []byte{0x60, 0, 0x3e, 0x81, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 10} // label 1000, RD 65000:1, 10.0.0.0/8
 	psid := gen.Attr(0xc0, 40, []byte{1, 0, 7, 0, 0, 0, 0, 0, 0, 90})        // label index 90
-	ov := gen.Attr(0xc0, 16, []byte{0x43, 0, 0, 0, 0, 0, 0, 0})                // origin validation: valid
+	ov := gen.Attr(0xc0, 16, []byte{0x43, 0, 0, 0, 0, 0, 0, 0})              // origin validation: valid
 	rs, c := run(t, Config{},
 		gen.RouteMonitoring(peer, gen.Update(nil, gen.Cat(gen.Origin(0), gen.ASPath(true, 65002), ov, psid,
 			gen.MPReach(1, 128, []netip.Addr{netip.MustParseAddr("192.0.2.2")}, vpnNLRI)), nil)),

@@ -37,8 +37,8 @@ type L3VPNPrefix struct {
 	OriginValidation string     `json:"origin_validation,omitempty"`
 	PrefixSID        *PrefixSID `json:"prefix_sid,omitempty"`
 	IsEOR            bool       `json:"is_eor,omitempty"`
-	AFI       uint16  `json:"afi,omitempty"`
-	SAFI      uint8   `json:"safi,omitempty"`
+	AFI              uint16     `json:"afi,omitempty"`
+	SAFI             uint8      `json:"safi,omitempty"`
 	RIBFlags
 
 	prefixLen        uint8
