@@ -210,12 +210,15 @@ func run(o Options, features []Feature) error {
 	case s := <-sig:
 		glog.Infof("event=shutdown signal=%s timeout=%s", s, o.ShutdownTimeout)
 	case err := <-errc:
+		rt.beginShutdown(time.Now().Add(o.ShutdownTimeout))
 		pub.Close()
 		stopFeatures()
 		return err
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
+	deadline, _ := sctx.Deadline()
+	rt.beginShutdown(deadline)
 	if err := srv.Shutdown(sctx); err != nil {
 		glog.Errorf("event=shutdown_timeout err=%q", err)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -43,6 +44,7 @@ type Runtime struct {
 	sinks       []publisher.Publisher
 	afterServer []func(*server.Server)
 	readiness   []func() error
+	shutdown    []func(deadline time.Time)
 }
 
 // AddSink puts a sink behind its own bounded queue; every record goes to every sink.
@@ -73,4 +75,15 @@ func (rt *Runtime) Ready() error {
 		}
 	}
 	return nil
+}
+
+// OnShutdown registers f to run as soon as shutdown begins (signal, or the server
+// failing), with the time by which sessions and sinks must have drained
+// (--shutdown-timeout): a sink that retries forever gives up then.
+func (rt *Runtime) OnShutdown(f func(deadline time.Time)) { rt.shutdown = append(rt.shutdown, f) }
+
+func (rt *Runtime) beginShutdown(deadline time.Time) {
+	for _, f := range rt.shutdown {
+		f(deadline)
+	}
 }
