@@ -176,21 +176,65 @@ type Sink struct {
 }
 
 type health struct {
-	mu    sync.Mutex
-	err   error // nil: the last contact with the broker succeeded
-	since time.Time
+	mu      sync.Mutex
+	err     error // nil: the last contact with the broker succeeded
+	since   time.Time
+	contact time.Time // last contact attempt
 }
 
 func (h *health) set(err error) {
 	h.mu.Lock()
+	now := time.Now()
 	if (err == nil) != (h.err == nil) || h.since.IsZero() {
-		h.since = time.Now()
+		h.since = now
 	}
 	h.err = err
+	h.contact = now
 	h.mu.Unlock()
 }
 
-// New returns a sink. It does not contact the broker: call CreateTopics or Probe.
+// stale reports whether the broker should be probed: the last contact failed, or there
+// was none for idle.
+func (h *health) stale(idle time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err != nil || time.Since(h.contact) >= idle
+}
+
+// Probe intervals: while the broker is unreachable, and while the sink is idle.
+const (
+	probeUnhealthy = 2 * time.Second
+	probeIdle      = 15 * time.Second
+)
+
+// monitor keeps Ready current when no write contacts the broker: it probes every
+// probeUnhealthy while the last contact failed and after probeIdle without contact.
+func (s *Sink) monitor() {
+	t := time.NewTicker(probeUnhealthy)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if s.health.stale(probeIdle) {
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
+			err := s.Probe(ctx)
+			cancel()
+			if s.ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				glog.V(1).Infof("sink=kafka event=probe_failed err=%q", err)
+			}
+		}
+	}
+}
+
+// New returns a sink. It does not contact the broker itself (call CreateTopics or Probe),
+// but a monitor goroutine probes it while Ready reports an error or the sink is idle;
+// Close stops it.
 func New(cfg Config) (*Sink, error) {
 	if len(cfg.Brokers) == 0 {
 		return nil, errors.New("kafka: no broker address")
@@ -221,6 +265,7 @@ func New(cfg Config) (*Sink, error) {
 		known:     make(map[string]bool),
 	}
 	s.health.set(errors.New("no contact with the broker yet"))
+	go s.monitor()
 	return s, nil
 }
 
@@ -273,9 +318,13 @@ func (s *Sink) Ready() error {
 	return nil
 }
 
-// Probe asks the broker for metadata (updating Ready).
+// Probe contacts a broker (an ApiVersions request, which kafka-go does not answer from
+// its metadata cache) and updates Ready.
 func (s *Sink) Probe(ctx context.Context) error {
-	_, err := s.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{}})
+	_, err := s.client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{})
+	if err != nil {
+		err = fmt.Errorf("kafka: probe: %w", err)
+	}
 	s.health.set(err)
 	return err
 }
