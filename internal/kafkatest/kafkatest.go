@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,31 +123,78 @@ var splitTypes = map[string]bool{
 	"multicast_prefix": false, "rtc": false, "mvpn": false,
 }
 
+// Fields are the fields of a JSON record that decide its topic and key.
+type Fields struct {
+	Type       string `json:"type"`
+	IPv4       *bool  `json:"is_ipv4"`
+	RouterHash string `json:"router_hash"`
+	PeerHash   string `json:"peer_hash"`
+}
+
+// parsed counts the lines ParseFields checked with encoding/json.
+var parsed atomic.Int64
+
+// ParseFields extracts Fields from a record line. It scans for the first occurrence of
+// each key (the records have these keys at the top level only), which is fast enough for
+// hundreds of thousands of lines under -race; the first 2,000 lines of a test binary and
+// every 50th after that are also decoded with encoding/json and must agree.
+func ParseFields(t testing.TB, line string) Fields {
+	t.Helper()
+	var f Fields
+	f.Type = stringField(line, "type")
+	f.RouterHash = stringField(line, "router_hash")
+	f.PeerHash = stringField(line, "peer_hash")
+	if k := strings.Index(line, `"is_ipv4":`); k >= 0 {
+		v := strings.HasPrefix(line[k+len(`"is_ipv4":`):], "true")
+		f.IPv4 = &v
+	}
+	if n := parsed.Add(1); n <= 2000 || n%50 == 0 {
+		var slow Fields
+		if err := json.Unmarshal([]byte(line), &slow); err != nil {
+			t.Fatalf("record %.200q: %v", line, err)
+		}
+		if slow.Type != f.Type || slow.RouterHash != f.RouterHash || slow.PeerHash != f.PeerHash ||
+			(slow.IPv4 == nil) != (f.IPv4 == nil) || (slow.IPv4 != nil && *slow.IPv4 != *f.IPv4) {
+			t.Fatalf("field scan %+v disagrees with encoding/json %+v on %.300q", f, slow, line)
+		}
+	}
+	return f
+}
+
+func stringField(line, key string) string {
+	k := strings.Index(line, `"`+key+`":"`)
+	if k < 0 {
+		return ""
+	}
+	v := line[k+len(key)+4:]
+	if e := strings.IndexByte(v, '"'); e >= 0 {
+		return v[:e]
+	}
+	return ""
+}
+
 // Expect derives the expected topic and key of a JSON record line from its own fields
 // ("type", "is_ipv4", "router_hash", "peer_hash"), as docs/kafka.md documents them.
 func Expect(t testing.TB, prefix string, split bool, line string) Record {
 	t.Helper()
-	var r struct {
-		Type       string `json:"type"`
-		IPv4       *bool  `json:"is_ipv4"`
-		RouterHash string `json:"router_hash"`
-		PeerHash   string `json:"peer_hash"`
-	}
-	if err := json.Unmarshal([]byte(line), &r); err != nil {
-		t.Fatalf("record %.200q: %v", line, err)
-	}
-	topic := prefix + ".parsed." + r.Type
-	if always, ok := splitTypes[r.Type]; ok && (split || !always) {
-		if r.IPv4 == nil {
+	return ParseFields(t, line).Record(t, prefix, split, line)
+}
+
+// Record is the Kafka record expected for line with these fields.
+func (f Fields) Record(t testing.TB, prefix string, split bool, line string) Record {
+	t.Helper()
+	topic := prefix + ".parsed." + f.Type
+	if always, ok := splitTypes[f.Type]; ok && (split || !always) {
+		if f.IPv4 == nil {
 			t.Fatalf("record of a split type without is_ipv4: %.200q", line)
 		}
-		if *r.IPv4 {
+		if *f.IPv4 {
 			topic += "_v4"
 		} else {
 			topic += "_v6"
 		}
 	}
-	return Record{Topic: topic, Key: r.RouterHash + r.PeerHash, Value: line}
+	return Record{Topic: topic, Key: f.RouterHash + f.PeerHash, Value: line}
 }
 
 // Report is the outcome of Check.

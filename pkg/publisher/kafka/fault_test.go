@@ -94,6 +94,7 @@ func liveHeap() uint64 {
 // broker once a quarter of the records were delivered, keeps it down for down, starts it
 // again on the same port with the same log, and reads everything back.
 func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outageResult {
+	t0 := time.Now()
 	b := newBroker(t)
 	prefix := "out"
 	st := genStream(t, prefix, true, genOpts{maxRecs: 100}, routers(2000)...)
@@ -143,7 +144,7 @@ func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outage
 
 	waitFor(t, "a quarter of the records delivered", func() bool { return s.Stats.Delivered.Load() >= uint64(st.records/4) })
 	b.stop()
-	t.Logf("broker stopped after %d of %d records delivered", s.Stats.Delivered.Load(), st.records)
+	t.Logf("%s: broker stopped after %d of %d records delivered", time.Since(t0).Round(time.Millisecond), s.Stats.Delivered.Load(), st.records)
 	outage := time.Now()
 	waitFor(t, "Ready to report the outage", func() bool { return s.Ready() != nil })
 	res.notReady = true
@@ -152,7 +153,7 @@ func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outage
 	time.Sleep(time.Until(outage.Add(down)))
 	res.heapEnd = liveHeap()
 	b.start()
-	t.Logf("broker back after %s", time.Since(outage).Round(time.Millisecond))
+	t.Logf("%s: broker back after %s", time.Since(t0).Round(time.Millisecond), time.Since(outage).Round(time.Millisecond))
 	if err := <-fed; err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +169,7 @@ func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outage
 	stored := kafkatest.Stored(c, allTopics(prefix, true))
 	got := kafkatest.Consume(t, b.addr, kafkatest.TopicRE(prefix), stored)
 	res.report = kafkatest.Check(st.want, got)
+	t.Logf("%s: drained and read back", time.Since(t0).Round(time.Millisecond))
 	t.Logf("%s; queue: max %d of %d, dropped %d, failed %d, blocked %s; sink: delivered %d, lost %d, retries %d; live heap %d -> %d KiB",
 		res.report, res.maxQueue, q.Cap(), q.Stats.Dropped.Load(), q.Stats.Failed.Load(),
 		time.Duration(q.Stats.BlockedNanos.Load()).Round(time.Millisecond),
