@@ -147,8 +147,11 @@ func (f *kafkaFeature) Start(ctx context.Context, rt *Runtime) error {
 		err = s.Probe(sctx)
 	}
 	cancel()
-	if err != nil {
+	switch {
+	case err != nil && s.Ready() != nil:
 		glog.Warningf("feature=kafka event=start_contact_failed brokers=%q err=%q", cfg.Brokers, err)
+	case err != nil:
+		glog.Warningf("feature=kafka event=create_topics_failed brokers=%q err=%q", cfg.Brokers, err)
 	}
 	rt.AddSink(s, f.queueSize, policy)
 	rt.AddReadiness(s.Ready)

@@ -238,11 +238,13 @@ func TestOutage3sDrop(t *testing.T) {
 	}
 }
 
-// TestFaults injects Kafka errors on produce requests: retriable ones are retried with
-// nothing lost or repeated; REQUEST_TIMED_OUT, which kfake (like Kafka) returns after
-// storing the records, makes the retry store them again: replays, never loss or reorder
-// (kafka-go has no idempotent producer); MESSAGE_TOO_LARGE loses exactly the records of
-// the refused request, counted, even with the block policy.
+// TestFaults injects Kafka errors on the produce requests of the IPv4 unicast topic:
+// retriable ones are retried with nothing lost or repeated; REQUEST_TIMED_OUT, which kfake
+// (like Kafka) returns after storing the records, makes the retry store them again:
+// replays, never loss or reorder (kafka-go has no idempotent producer); MESSAGE_TOO_LARGE
+// makes the sink resend the request in halves (nothing lost), and when even single
+// records are refused they are lost, counted, while the other topics flow; INVALID_RECORD
+// loses exactly the records of the refused request, counted, even with the block policy.
 func TestFaults(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -254,7 +256,9 @@ func TestFaults(t *testing.T) {
 		{"not-leader", kerr.NotLeaderForPartition, 20, false, false},
 		{"not-enough-replicas", kerr.NotEnoughReplicas, 5, false, false},
 		{"request-timed-out", kerr.RequestTimedOut, 5, true, false},
-		{"message-too-large", kerr.MessageTooLarge, 1, false, true},
+		{"message-too-large-once", kerr.MessageTooLarge, 3, false, false},
+		{"message-too-large-always", kerr.MessageTooLarge, -1, false, true},
+		{"invalid-record", kerr.InvalidRecord, 1, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -270,9 +274,10 @@ func TestFaults(t *testing.T) {
 				Err: tc.err, Count: tc.count})
 			q := publisher.NewQueue(s, 4, publisher.Block)
 			st.publish(t, q)
-			if hits := h.Hits(); hits != tc.count {
+			if hits := h.Hits(); tc.count > 0 && hits != tc.count || hits == 0 {
 				t.Fatalf("fault hit %d times, want %d", hits, tc.count)
 			}
+			h.Remove()
 			got := kafkatest.Consume(t, addr, kafkatest.TopicRE(prefix), kafkatest.Stored(c, allTopics(prefix, true)))
 			rep := kafkatest.Check(st.want, got)
 			t.Logf("%s; failed %d, retries %d", rep, q.Stats.Failed.Load(), s.Stats.Retries.Load())
@@ -282,8 +287,19 @@ func TestFaults(t *testing.T) {
 			switch {
 			case tc.lossOnly:
 				if rep.Missing == 0 || uint64(rep.Missing) != q.Stats.Failed.Load() || rep.Replays != 0 {
-					t.Fatalf("missing %d, failed %d, replays %d: want the refused request's records lost and counted",
+					t.Fatalf("missing %d, failed %d, replays %d: want the refused records lost and counted",
 						rep.Missing, q.Stats.Failed.Load(), rep.Replays)
+				}
+				if tc.count < 0 {
+					v4 := 0
+					for _, w := range st.want {
+						if w.Topic == prefix+".parsed.unicast_prefix_v4" {
+							v4++
+						}
+					}
+					if rep.Missing != v4 {
+						t.Fatalf("missing %d, want exactly the %d records of the refused topic", rep.Missing, v4)
+					}
 				}
 			case tc.replays:
 				if rep.Missing != 0 || rep.Replays == 0 || q.Stats.Failed.Load() != 0 {

@@ -149,14 +149,17 @@ func (s *Sink) produce(pending []int32) (retry, perm []int32, err error) {
 }
 
 // send produces g's records in requests of at most BatchBytes, one after the other, and
-// stops at the first retriable failure so that nothing overtakes it.
+// stops at the first retriable failure so that nothing overtakes it. A request the broker
+// finds too large (a smaller max.message.bytes, or data that compression expanded) is
+// sent again in halves; only a single record too large is lost.
 func (s *Sink) send(g *group) {
 	now := time.Now()
+	limit := s.cfg.BatchBytes
 	for g.next < len(g.idx) {
 		end, size := g.next, 0
 		for end < len(g.idx) {
 			sz := s.msgs[g.idx[end]].size()
-			if end > g.next && size+sz > s.cfg.BatchBytes {
+			if end > g.next && size+sz > limit {
 				break
 			}
 			size += sz
@@ -181,6 +184,10 @@ func (s *Sink) send(g *group) {
 			var ke kafkago.Error
 			if !errors.As(err, &ke) {
 				g.abandoned = true
+			}
+			if len(chunk) > 1 && (errors.Is(err, kafkago.MessageSizeTooLarge) || errors.Is(err, kafkago.RecordListTooLarge)) {
+				limit = max(size/2, 1)
+				continue
 			}
 			if permanent(err) {
 				g.perm = append(g.perm, chunk...)
