@@ -8,11 +8,13 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/kafkatest"
@@ -337,4 +339,51 @@ func TestThroughput(t *testing.T) {
 		t.Fatalf("stored %d, want %d", stored, n)
 	}
 	t.Logf("%d records in %s: %.0f records/s (lz4, 4 partitions, kfake in process)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
+}
+
+// TestProtocolVersions records the API versions the sink uses (kafka-go negotiates them
+// with ApiVersions) and checks they are ones Kafka 4.x still accepts: KIP-896 removed
+// Produce v0-v6 (v0-v2 in the final list), Metadata v0-v3, CreateTopics v0-v1 and
+// SaslHandshake v0. kfake accepts the old versions too, so this is checked here.
+func TestProtocolVersions(t *testing.T) {
+	addr, c := kafkatest.Start(t, kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "u", "p"))
+	var mu sync.Mutex
+	minVersion := map[int16]int16{}
+	c.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mu.Lock()
+		if v, ok := minVersion[req.Key()]; !ok || req.GetVersion() < v {
+			minVersion[req.Key()] = req.GetVersion()
+		}
+		mu.Unlock()
+		return nil, nil, false
+	})
+	m, err := SASL("SCRAM-SHA-256", "u", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, Config{Brokers: []string{addr}, TopicPrefix: "pv", SplitAF: true, CreateTopics: true,
+		RetryForever: true, SASL: m})
+	if err := s.CreateTopics(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := genStream(t, "pv", true, genOpts{maxRecs: 100, raw: true}, routers(50)[:1]...)
+	st.publish(t, publisher.NewQueue(s, 2, publisher.Block))
+	if err := s.Probe(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[kmsg.Key]int16{kmsg.Produce: 7, kmsg.Metadata: 4, kmsg.CreateTopics: 2, kmsg.SASLHandshake: 1, kmsg.ApiVersions: 0}
+	for key, min := range want {
+		v, ok := minVersion[int16(key)]
+		if !ok {
+			t.Errorf("%s: never used", key.Name())
+			continue
+		}
+		if v < min {
+			t.Errorf("%s v%d used; Kafka 4 needs v%d or later", key.Name(), v, min)
+		}
+		t.Logf("%s: v%d", key.Name(), v)
+	}
 }
