@@ -339,6 +339,13 @@ func (s *Sink) Write(b *record.Batch) error {
 		return nil
 	}
 	if s.ctx.Err() != nil {
+		counts := make(map[string]int)
+		for i := range b.Recs {
+			counts[s.Topic(b.Recs[i].Type, b.Recs[i].IPv4)]++
+		}
+		for _, t := range sortedKeys(counts) {
+			glog.Errorf("sink=kafka event=records_lost topic=%s records=%d err=%q", t, counts[t], errDeadline)
+		}
 		s.Stats.Lost.Add(uint64(n))
 		return &publisher.LossError{Records: n, Err: errDeadline}
 	}
