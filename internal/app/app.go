@@ -218,6 +218,7 @@ func run(o Options, features []Feature) error {
 	case s := <-sig:
 		glog.Infof("event=shutdown signal=%s timeout=%s", s, o.ShutdownTimeout)
 	case err := <-errc:
+		rt.beginShutdown(time.Now().Add(o.ShutdownTimeout))
 		pub.Close()
 		stopFeatures()
 		return err

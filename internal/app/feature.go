@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -46,6 +47,7 @@ type Runtime struct {
 	afterServer []func(*server.Server)
 	readiness   []func() error
 	phase       atomic.Int32 // phaseStarting, phaseServing or phaseStopping
+	shutdown    []func(deadline time.Time)
 }
 
 // Life cycle phases of the collector, for readiness.
@@ -90,4 +92,15 @@ func (rt *Runtime) Ready() error {
 		}
 	}
 	return nil
+}
+
+// OnShutdown registers f to run as soon as shutdown begins (signal, or the server
+// failing), with the time by which sessions and sinks must have drained
+// (--shutdown-timeout): a sink that retries forever gives up then.
+func (rt *Runtime) OnShutdown(f func(deadline time.Time)) { rt.shutdown = append(rt.shutdown, f) }
+
+func (rt *Runtime) beginShutdown(deadline time.Time) {
+	for _, f := range rt.shutdown {
+		f(deadline)
+	}
 }

@@ -27,6 +27,8 @@ func drain(rt *Runtime, srv *server.Server, pub publisher.Publisher, sig <-chan 
 	rt.phase.Store(phaseStopping)
 	ctx, cancel := context.WithTimeout(context.Background(), rt.Options.ShutdownTimeout)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
+	rt.beginShutdown(deadline) // sinks that retry learn when to give up
 	go func() {
 		select {
 		case s := <-sig:
