@@ -37,6 +37,9 @@ type Config struct {
 	// Raw, when set, adds a TypeRaw record before the parsed records of every message:
 	// Raw appends the record's bytes (e.g. an OpenBMP header and the message) to dst.
 	Raw func(dst []byte, router netip.AddrPort, msg []byte, recv time.Time) []byte
+	// RMTLVCodes are the BMPv4 Route Monitoring TLV code points (zero value:
+	// bmp.CapturedRMTLVCodes; see docs/bmpv4.md).
+	RMTLVCodes bmp.RMTLVCodes
 }
 
 func (c *Config) defaults() {
@@ -74,6 +77,7 @@ type Session struct {
 	pfx   record.UnicastPrefix
 	parts record.Parts
 	scr   attrScratch
+	v4    v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
 	log   logLimiter
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
