@@ -388,3 +388,22 @@ func TestV4Allocations(t *testing.T) {
 	}
 	t.Logf("allocations per message: BMPv3 %.1f, BMPv4 %.1f", a3, a4)
 }
+
+// FuzzV4RouteMonitoring feeds arbitrary BMPv4 Route Monitoring bodies (TLVs) through a
+// session: no panic, and every record is valid JSON (run checks it).
+func FuzzV4RouteMonitoring(f *testing.F) {
+	upd := gen.Update(gen.Prefixes(pfx("198.51.100.0/24"), nil),
+		gen.Cat(attrs, gen.MPReach(2, 1, v6nh, gen.Prefixes(pfx("2001:db8:1::/48"), nil)),
+			gen.MPReach(0xfff0, 0xf0, v6nh, []byte{0, 0, 0, 1, 0, 0, 0, 2})),
+		gen.Prefixes(pfx("203.0.113.0/24", "203.0.114.0/24"), nil))
+	f.Add(gen.Cat(gen.IndexedTLV(tlvGroup, 0x8001, gen.GroupValue(1, 4)),
+		gen.IndexedTLV(tlvPS, 0x8001, gen.PathStatusValue(bmp.PathStatusBest, u16p(2))),
+		gen.IndexedTLV(tlvPS, 3, gen.PathStatusValue(bmp.PathStatusBackup, nil)),
+		gen.IndexedTLV(9, 5, []byte{1}), gen.IndexedTLV(tlvVRF, 0, []byte("x")),
+		gen.IndexedTLV(tlvSP, 0, gen.CapAddPath(gen.AddPathEntry{AFI: 1, SAFI: 1, Mode: 1})),
+		gen.IndexedTLV(tlvPDU, 0, upd)))
+	f.Add(gen.IndexedTLV(tlvPDU, 0, upd))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		run(t, Config{}, gen.RouteMonitoringV4(peer, body))
+	})
+}
