@@ -186,7 +186,7 @@ func (s *Session) v4ApplyStateless(h *bmp.PeerHeader) {
 	}
 	v.addPath = append(v.addPath[:0], s.opts.AddPath...)
 	for i, e := range v.sp.AddPath {
-		if m, _ := v.sp.AddPathMode(e.AFI, e.SAFI); m != e.Mode || !firstStatelessEntry(v.sp.AddPath, i) {
+		if !firstStatelessEntry(v.sp.AddPath, i) {
 			continue // the first entry of a family counts
 		}
 		f := bgp.Family{AFI: e.AFI, SAFI: e.SAFI}
