@@ -27,6 +27,11 @@ type Section struct {
 	// NextHop and LinkLocal are the MP_REACH next hop(s); RawNextHop as received.
 	NextHop, LinkLocal netip.Addr
 	RawNextHop         []byte
+
+	// BMPv4 NLRI indexing (v4.go): index of the first NLRI (0: unknown), NLRI seen by
+	// Ctx.V4Fields, records emitted, decode error reported.
+	v4First, v4Seen, v4Emitted int
+	v4Failed                   bool
 }
 
 // Ctx gives a family handler what it needs to build records: the per-peer header, the
@@ -47,13 +52,19 @@ type Ctx struct {
 	HasOriginAS bool
 	peerHash    record.MD5
 	state       *peerState
+	sec         *Section // the section being handled, for BMPv4 NLRI counting
 }
 
 // Sequence returns the next record sequence number of the session.
 func (c *Ctx) Sequence() uint64 { return c.s.nextSeq() }
 
 // Emit appends one record (its Head.Sequence must come from Sequence) to the batch.
-func (c *Ctx) Emit(r record.Encoder, t record.Type, ipv4 bool) { c.s.add(r, t, ipv4, c.peerHash) }
+func (c *Ctx) Emit(r record.Encoder, t record.Type, ipv4 bool) {
+	if c.sec != nil {
+		c.sec.v4Emitted++
+	}
+	c.s.add(r, t, ipv4, c.peerHash)
+}
 
 // State returns the value this session keeps for key, created with mk on first use. Family
 // handlers keep their reusable storage there (decoded routes, a record, text caches), so
@@ -79,6 +90,9 @@ func (c *Ctx) AddPathMismatch(f bgp.Family, withPathID bool) {
 // DecodeError reports NLRI of f that could not be decoded at offset (relative to the
 // NLRI start); the section is skipped, the error counted and logged.
 func (c *Ctx) DecodeError(f bgp.Family, err error) {
+	if c.sec != nil {
+		c.sec.v4Failed = true
+	}
 	c.s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
 	c.s.logf("router=%s peer=%s peer_type=%d family=%d/%d event=decode_error layer=nlri msg_type=route_monitoring err=%q",
 		c.s.id, c.Peer.Address, c.Peer.Type, f.AFI, f.SAFI, err)

@@ -184,6 +184,7 @@ func (s *Session) peerUp(recv time.Time) {
 		p.addPathOut = bgp.AddPathFamilies(sent, recvd)
 	}
 	r.TableName = p.tableName
+	r.BMPTLVs = s.v4PeerTLVs(up.Info, bmp.InfoString, bmp.InfoVRFTableName, bmp.InfoAdminLabel)
 	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
 }
 
@@ -230,6 +231,7 @@ func (s *Session) peerDown(recv time.Time) {
 		}
 	}
 	r.TableName = p.tableName
+	r.BMPTLVs = s.v4PeerTLVs(d.TLVs, bmp.InfoVRFTableName)
 	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
 	delete(s.peers, keyOf(h))
 }

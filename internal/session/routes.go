@@ -22,7 +22,8 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	h := &s.msg.Peer
 	p := s.peer(h, recv)
 	s.opts.AS4 = h.Type == bmp.PeerTypeLocRIB || !h.IsAS2()
-	s.opts.AddPath = s.statelessAddPath(h, p.addPathFor(h))
+	s.opts.AddPath = p.addPathFor(h)
+	s.v4Begin(h) // BMPv4 Stateless Parsing TLVs may override both
 	if err := bgp.ParseUpdate(s.msg.RouteMonitoring.Update, &s.opts, &s.upd); err != nil {
 		s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
 		s.logf("router=%s peer=%s peer_type=%d event=decode_error layer=bgp_update msg_type=route_monitoring %s err=%q",
@@ -41,6 +42,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	}
 
 	flags := ribFlags(h, p)
+	s.v4Update(u, &flags)
 	s.ribEnc = flags.CacheInto(s.ribEnc[:0])
 	r := &s.pfx
 	*r = record.UnicastPrefix{RouterFields: s.router, PeerFields: p.fields, RIBFlags: flags}
@@ -57,6 +59,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		s.eor(r, u.EORFamily, action, p)
 		return
 	}
+	s.v4Enter(v4Withdrawn, 0)
 	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.Withdrawn, false, netip.Addr{}, netip.Addr{}, 0, false)
 	// The family handlers' context and section live in the session (no allocation per
 	// UPDATE); the context is filled on first use.
@@ -74,18 +77,20 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	}
 	for i := range u.MPUnreach {
 		m := &u.MPUnreach[i]
+		s.v4Enter(v4Unreach, i)
 		if isIPFamily(m.Family) {
 			s.emitPrefixes(r, p, m.Family, m.Prefixes, false, netip.Addr{}, netip.Addr{}, 0, false)
 			continue
 		}
 		sec := &s.fsec
 		*sec = Section{Family: m.Family, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family)}
-		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), sec) {
+		if fh := familyHandlers[m.Family]; fh == nil || !s.v4Run(fh, familyCtx(), sec) {
 			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags, false)
 		}
 	}
 	for i := range u.MPReach {
 		m := &u.MPReach[i]
+		s.v4Enter(v4Reach, i)
 		var nh, ll netip.Addr
 		if len(m.NextHop) > 0 {
 			nh = m.NextHop[0]
@@ -100,10 +105,11 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		sec := &s.fsec
 		*sec = Section{Family: m.Family, Announce: true, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family),
 			NextHop: nh, LinkLocal: ll, RawNextHop: m.RawNextHop}
-		if fh := familyHandlers[m.Family]; fh == nil || !fh(familyCtx(), sec) {
+		if fh := familyHandlers[m.Family]; fh == nil || !s.v4Run(fh, familyCtx(), sec) {
 			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags, false)
 		}
 	}
+	s.v4Enter(v4NLRI, 0)
 	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.NLRI, true, u.Attrs.NextHop, netip.Addr{}, origin, hasOrigin)
 }
 
@@ -143,6 +149,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 			r.SetPathID(pf.PathID)
 		}
 		r.Labels = pf.Labels
+		r.V4Fields = s.v4Fields(i)
 		if announce {
 			r.Action = record.ActionAdd
 			r.BaseAttrs = &s.attrs

@@ -38,6 +38,9 @@ type Config struct {
 	// Raw, when set, adds a TypeRaw record before the parsed records of every message:
 	// Raw appends the record's bytes (e.g. an OpenBMP header and the message) to dst.
 	Raw func(dst []byte, router netip.AddrPort, msg []byte, recv time.Time) []byte
+	// RMTLVCodes are the BMPv4 Route Monitoring TLV code points (zero value:
+	// bmp.CapturedRMTLVCodes; see docs/bmpv4.md).
+	RMTLVCodes bmp.RMTLVCodes
 }
 
 func (c *Config) defaults() {
@@ -76,14 +79,13 @@ type Session struct {
 	pfx   record.UnicastPrefix
 	parts record.Parts
 	scr   attrScratch
+	v4    v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
 	log   logLimiter
 	// Context and section handed to family handlers, reused.
 	fctx Ctx
 	fsec Section
 	// famState holds the family handlers' reusable state (see Ctx.State).
 	famState map[any]any
-	// apScratch holds the ADD-PATH families of a message with a Stateless Parsing TLV.
-	apScratch []bgp.Family
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 

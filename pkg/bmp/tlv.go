@@ -13,6 +13,8 @@ import (
 // Stateless Parsing 1, Group 2, VRF/Table Name 3, BGP PDU 4, Path Status 5. The decoder
 // does not rely on them to find the BGP PDU: it picks the TLV whose value is exactly one
 // BGP UPDATE (16-byte all-ones marker, BGP length equal to the TLV length, type 2).
+// RMTLVCodes (pathstatus.go) bundles them, with the draft -20 alternative; the decoders of
+// the TLV values (DecodePathStatus, DecodeGroup, StatelessParsing) take no code point.
 const (
 	RMTLVStatelessParsing uint16 = 1
 	RMTLVGroup            uint16 = 2

@@ -116,6 +116,9 @@ type Peer struct {
 	// InfoData is the Peer Down's data after the reason byte, in hex.
 	InfoData string `json:"info_data,omitempty"`
 
+	// BMPTLVs are the BMPv4 Peer Up / Peer Down TLVs not rendered above (see v4.go).
+	BMPTLVs []BMPTLV `json:"bmp_tlvs,omitempty"`
+
 	RIBFlags
 }
 
@@ -176,6 +179,7 @@ func (p *Peer) AppendJSON(dst []byte) []byte {
 		o.u64("fsm_event", uint64(*p.FSMEvent))
 	}
 	o.strNE("info_data", p.InfoData)
+	appendBMPTLVs(&o, p.BMPTLVs)
 	p.RIBFlags.appendTo(&o)
 	return o.close()
 }

@@ -37,6 +37,8 @@ type UnicastPrefix struct {
 	AFI  uint16 `json:"afi,omitempty"`
 	SAFI uint8  `json:"safi,omitempty"`
 	RIBFlags
+	// V4Fields: BMPv4 path status and Route Monitoring TLVs (see v4.go).
+	V4Fields
 
 	prefixLen        uint8
 	pathID, originAS uint32
@@ -104,6 +106,7 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 		o.u64("safi", uint64(u.SAFI))
 	}
 	u.RIBFlags.appendTo(&o)
+	u.V4Fields.appendTo(&o)
 	if u.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = u.BaseAttrs.AppendJSON(o.b)
