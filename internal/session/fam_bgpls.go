@@ -77,7 +77,7 @@ func handleBGPLS(c *Ctx, sec *Section) bool {
 		if attrVal != nil && (!converted || attrProto != r.Protocol) {
 			attrs, attrProto, converted = convertLSAttr(&sc.attr, r.Protocol), r.Protocol, true
 		}
-		sc.emit(c, sec, r, &attrs)
+		sc.emit(i, c, sec, r, &attrs)
 	}
 	return true
 }
@@ -145,7 +145,7 @@ func (sc *lsScratch) routeHash(c *Ctx, kind string, r *bgp.LSRoute, rd string) r
 }
 
 // emit builds and emits the record of one decoded NLRI.
-func (sc *lsScratch) emit(c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LSAttrFields) {
+func (sc *lsScratch) emit(idx int, c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LSAttrFields) {
 	var rd string
 	if r.HasRD {
 		rd = rdText(r.RD)
@@ -179,6 +179,7 @@ func (sc *lsScratch) emit(c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LS
 		}
 		n.Hash = sc.routeHash(c, "ls_node", r, rd)
 		sc.finish(&n.LSHeader, r, tlvs)
+		n.V4Fields = c.V4Fields(sec, idx)
 		c.Emit(n, record.TypeLSNode, ipv4)
 	case bgp.LSNLRILink:
 		tlvs = tlvList(tlvList(tlvs, r.Remote.Unknown), r.Link.Unknown)
@@ -195,6 +196,7 @@ func (sc *lsScratch) emit(c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LS
 		l.RemoteLinkIP, l.RemoteLinkIPv6 = pickAddr(r.Link.IPv4Neighbor, r.Link.IPv6Neighbor)
 		l.Hash = sc.routeHash(c, "ls_link", r, rd)
 		sc.finish(&l.LSHeader, r, tlvs)
+		l.V4Fields = c.V4Fields(sec, idx)
 		c.Emit(l, record.TypeLSLink, ipv4)
 	case bgp.LSNLRIIPv4Prefix, bgp.LSNLRIIPv6Prefix:
 		tlvs = tlvList(tlvs, r.Prefix.Unknown)
@@ -205,6 +207,7 @@ func (sc *lsScratch) emit(c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LS
 			IsIPv4: r.Type == bgp.LSNLRIIPv4Prefix}
 		p.Hash = sc.routeHash(c, "ls_prefix", r, rd)
 		sc.finish(&p.LSHeader, r, tlvs)
+		p.V4Fields = c.V4Fields(sec, idx)
 		c.Emit(p, record.TypeLSPrefix, p.IsIPv4)
 	case bgp.LSNLRISRv6SID:
 		tlvs = tlvList(tlvs, r.SRv6.Unknown)
@@ -213,6 +216,7 @@ func (sc *lsScratch) emit(c *Ctx, sec *Section, r *bgp.LSRoute, attrs *record.LS
 			AreaID: areaID(r.Protocol, &r.Local, true), MTID: mtidFirst(r.SRv6.MTID), LocalNodeASN: r.Local.ASN, SRv6SID: r.SRv6.SID}
 		s.Hash = sc.routeHash(c, "ls_srv6_sid", r, rd)
 		sc.finish(&s.LSHeader, r, tlvs)
+		s.V4Fields = c.V4Fields(sec, idx)
 		c.Emit(s, record.TypeLSSRv6SID, ipv4)
 	}
 }

@@ -76,6 +76,7 @@ func handleEVPN(c *Ctx, sec *Section) bool {
 		}
 		fillEVPN(r, rt)
 		r.SetHash(&sc.parts)
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeEVPN, r.IsIPv4)
 	}
 	return true

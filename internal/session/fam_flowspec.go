@@ -74,6 +74,7 @@ func flowspecFamily(c *Ctx, sec *Section) bool {
 		} else {
 			r.Action = record.ActionDel
 		}
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(&r, record.TypeFlowspec, ipv4)
 	}
 	return true

@@ -54,6 +54,7 @@ func l3vpnHandler(c *Ctx, sec *Section) bool {
 		r.Hash = c.s.parts.Reset().Str("l3vpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
 			Str(rd).Uint(uint64(rt.RD.Type())).Addr(rt.Prefix.Addr()).Uint(uint64(rt.Prefix.Bits())).
 			Bool(ipv4).Uint(uint64(rt.PathID)).Labels(st.lbl).Sum()
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeL3VPN, ipv4)
 	}
 	return true

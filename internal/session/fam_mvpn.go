@@ -78,6 +78,7 @@ func mvpnHandler(c *Ctx, sec *Section) bool {
 		r.Hash = c.s.parts.Reset().Str("mvpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
 			Uint(uint64(sec.Family.AFI)).Uint(uint64(sec.Family.SAFI)).Uint(uint64(rt.Type)).Bytes(hexOf(st, rt.Value)).
 			Uint(uint64(rt.PathID)).Sum()
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeMVPN, ipv4)
 	}
 	return true
@@ -103,6 +104,7 @@ func vpnMulticastRoutes(c *Ctx, sec *Section, st *vpnState, r *record.MVPNPrefix
 		r.Hash = c.s.parts.Reset().Str("mvpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
 			Uint(uint64(sec.Family.AFI)).Uint(uint64(sec.Family.SAFI)).Str(r.RD).Addr(rt.Prefix.Addr()).
 			Uint(uint64(rt.Prefix.Bits())).Uint(uint64(rt.PathID)).Sum()
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeMVPN, ipv4)
 	}
 	return true

@@ -58,6 +58,7 @@ func rtcHandler(c *Ctx, sec *Section) bool {
 		}
 		r.Hash = c.s.parts.Reset().Str("rtc").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
 			Uint(uint64(rt.Length)).Uint(uint64(rt.OriginAS)).Str(r.RouteTarget).Uint(uint64(rt.PathID)).Sum()
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeRTC, ipv4)
 	}
 	return true

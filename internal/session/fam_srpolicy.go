@@ -71,6 +71,7 @@ func srPolicyFamily(c *Ctx, sec *Section) bool {
 				r.SetOriginAS(c.OriginAS)
 			}
 		}
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(&r, record.TypeSRPolicy, ipv4)
 	}
 	return true

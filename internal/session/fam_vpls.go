@@ -69,6 +69,7 @@ func vplsHandler(c *Ctx, sec *Section) bool {
 			r.SetPathID(rt.PathID)
 		}
 		r.Hash = parts.Uint(uint64(rt.PathID)).Sum()
+		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeVPLS, true)
 	}
 	return true

@@ -407,3 +407,20 @@ func FuzzV4RouteMonitoring(f *testing.F) {
 		run(t, Config{}, gen.RouteMonitoringV4(peer, body))
 	})
 }
+
+// TestV4PathStatusOnFamilyRecords: the path status of an NLRI index lands on the family
+// record of that NLRI (here two VPNv4 routes, statuses on the second).
+func TestV4PathStatusOnFamilyRecords(t *testing.T) {
+	vpn := func(p byte) []byte { return []byte{0x60, 0, 0x3e, 0x81, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, p} }
+	upd := gen.Update(nil, gen.Cat(gen.Origin(0), gen.ASPath(true, 65002),
+		gen.MPReach(1, 128, []netip.Addr{netip.MustParseAddr("192.0.2.2")}, gen.Cat(vpn(10), vpn(11)))), nil)
+	rs, c := run(t, Config{}, gen.RouteMonitoringV4(peer,
+		gen.IndexedTLV(tlvPS, 2, gen.PathStatusValue(bmp.PathStatusBest, nil)),
+		gen.IndexedTLV(tlvPDU, 0, upd)))
+	if c.DecodeErrors[ErrUpdate].Load() != 0 || len(rs) != 2 || rs[0]["type"] != "l3vpn" {
+		t.Fatalf("records %v", summary(rs))
+	}
+	if rs[0]["path_status"] != nil || !reflect.DeepEqual(rs[1]["path_status"], []any{"best"}) || rs[1]["prefix"] != "11.0.0.0" {
+		t.Fatalf("path status: %v / %v", rs[0], rs[1])
+	}
+}

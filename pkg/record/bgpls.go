@@ -107,6 +107,7 @@ type LSNode struct {
 	SAFI   uint8    `json:"safi,omitempty"`
 	LSAttrFields
 	RIBFlags
+	V4Fields
 }
 
 // AppendJSON appends the record as one JSON object.
@@ -129,6 +130,7 @@ func (n *LSNode) AppendJSON(dst []byte) []byte {
 	}
 	n.LSAttrFields.appendTo(&o)
 	n.RIBFlags.appendTo(&o)
+	n.V4Fields.appendTo(&o)
 	return o.close()
 }
 
@@ -160,6 +162,7 @@ type LSLink struct {
 	RemoteLinkIPv6 netip.Addr `json:"remote_link_ipv6,omitzero"`
 	LSAttrFields
 	RIBFlags
+	V4Fields
 
 	localLinkID, remoteLinkID uint32
 }
@@ -203,6 +206,7 @@ func (l *LSLink) AppendJSON(dst []byte) []byte {
 	o.addrOK("remote_link_ipv6", l.RemoteLinkIPv6)
 	l.LSAttrFields.appendTo(&o)
 	l.RIBFlags.appendTo(&o)
+	l.V4Fields.appendTo(&o)
 	return o.close()
 }
 
@@ -225,6 +229,7 @@ type LSPrefix struct {
 	IsIPv4    bool       `json:"is_ipv4"`
 	LSAttrFields
 	RIBFlags
+	V4Fields
 }
 
 // AppendJSON appends the record as one JSON object.
@@ -248,6 +253,7 @@ func (p *LSPrefix) AppendJSON(dst []byte) []byte {
 	o.boolean("is_ipv4", p.IsIPv4)
 	p.LSAttrFields.appendTo(&o)
 	p.RIBFlags.appendTo(&o)
+	p.V4Fields.appendTo(&o)
 	return o.close()
 }
 
@@ -265,6 +271,7 @@ type LSSRv6SID struct {
 	SRv6SID      netip.Addr `json:"srv6_sid"`
 	LSAttrFields
 	RIBFlags
+	V4Fields
 }
 
 // AppendJSON appends the record as one JSON object.
@@ -283,5 +290,6 @@ func (s *LSSRv6SID) AppendJSON(dst []byte) []byte {
 	o.addr("srv6_sid", s.SRv6SID)
 	s.LSAttrFields.appendTo(&o)
 	s.RIBFlags.appendTo(&o)
+	s.V4Fields.appendTo(&o)
 	return o.close()
 }

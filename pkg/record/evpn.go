@@ -80,6 +80,7 @@ type EVPN struct {
 	AFI  uint16 `json:"afi,omitempty"`
 	SAFI uint8  `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	st       evpnStore
 	labelBuf [4]uint32
@@ -253,6 +254,7 @@ func (e *EVPN) AppendJSON(dst []byte) []byte {
 		o.u64("safi", uint64(e.SAFI))
 	}
 	e.RIBFlags.appendTo(&o)
+	e.V4Fields.appendTo(&o)
 	if e.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = e.BaseAttrs.AppendJSON(o.b)

@@ -39,6 +39,7 @@ type Flowspec struct {
 	AFI   uint16 `json:"afi,omitempty"`
 	SAFI  uint8  `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	pathID, originAS uint32
 }
@@ -166,6 +167,7 @@ func (f *Flowspec) AppendJSON(dst []byte) []byte {
 		o.u64("safi", uint64(f.SAFI))
 	}
 	f.RIBFlags.appendTo(&o)
+	f.V4Fields.appendTo(&o)
 	if f.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = f.BaseAttrs.AppendJSON(o.b)

@@ -40,6 +40,7 @@ type L3VPNPrefix struct {
 	AFI              uint16     `json:"afi,omitempty"`
 	SAFI             uint8      `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	prefixLen        uint8
 	rdType           uint16
@@ -102,6 +103,7 @@ func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
 	}
 	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
+	v.V4Fields.appendTo(&o)
 	if v.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = v.BaseAttrs.AppendJSON(o.b)

@@ -46,6 +46,7 @@ type MVPNPrefix struct {
 	PathID        *uint32    `json:"path_id,omitempty"`
 	IsEOR         bool       `json:"is_eor,omitempty"`
 	RIBFlags
+	V4Fields
 
 	routeType                  uint8
 	prefixLen                  uint8
@@ -119,6 +120,7 @@ func (m *MVPNPrefix) AppendJSON(dst []byte) []byte {
 		o.boolean("is_eor", true)
 	}
 	m.RIBFlags.appendTo(&o)
+	m.V4Fields.appendTo(&o)
 	if m.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = m.BaseAttrs.AppendJSON(o.b)

@@ -29,6 +29,7 @@ type RTCPrefix struct {
 	AFI           uint16     `json:"afi,omitempty"`
 	SAFI          uint8      `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	length           uint8
 	originAS, pathID uint32
@@ -67,6 +68,7 @@ func (r *RTCPrefix) AppendJSON(dst []byte) []byte {
 	}
 	appendEORVPN(&o, r.IsEOR, r.AFI, r.SAFI)
 	r.RIBFlags.appendTo(&o)
+	r.V4Fields.appendTo(&o)
 	if r.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = r.BaseAttrs.AppendJSON(o.b)

@@ -30,6 +30,7 @@ type SRPolicy struct {
 	AFI                  uint16 `json:"afi,omitempty"`
 	SAFI                 uint8  `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	pathID, originAS uint32
 }
@@ -170,6 +171,7 @@ func (s *SRPolicy) AppendJSON(dst []byte) []byte {
 		o.boolean("tunnel_encap_malformed", true)
 	}
 	s.RIBFlags.appendTo(&o)
+	s.V4Fields.appendTo(&o)
 	if s.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = s.BaseAttrs.AppendJSON(o.b)

@@ -51,6 +51,7 @@ type VPLSPrefix struct {
 	AFI          uint16   `json:"afi,omitempty"`
 	SAFI         uint8    `json:"safi,omitempty"`
 	RIBFlags
+	V4Fields
 
 	ve                          [3]uint16
 	labelBase, labelEnd, pathID uint32
@@ -138,6 +139,7 @@ func (v *VPLSPrefix) AppendJSON(dst []byte) []byte {
 	o.strsNE("route_targets", v.RouteTargets)
 	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
+	v.V4Fields.appendTo(&o)
 	if v.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = v.BaseAttrs.AppendJSON(o.b)
