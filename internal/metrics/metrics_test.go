@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/bmpstream/bmpstream/internal/forward"
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
@@ -475,5 +476,42 @@ func TestRefusedConnections(t *testing.T) {
 		if strings.Contains(k, "router=") {
 			t.Errorf("router series for a refused connection: %s", k)
 		}
+	}
+}
+
+// TestForwardMetrics: the intercept forwarder's counters are exposed as they are.
+func TestForwardMetrics(t *testing.T) {
+	m := New(Options{})
+	var st forward.Stats
+	st.Sessions.Store(2)
+	st.ForwardedMessages.Store(10)
+	st.DroppedBytes.Store(300)
+	st.Connects.Store(3)
+	st.Reconnects.Store(1)
+	st.DialErrors.Store(4)
+	m.SetForward(&st)
+	want := `
+# HELP bmpstream_forward_connects_total Downstream connections established, by kind (first or reconnect).
+# TYPE bmpstream_forward_connects_total counter
+bmpstream_forward_connects_total{kind="first"} 2
+bmpstream_forward_connects_total{kind="reconnect"} 1
+# HELP bmpstream_forward_dropped_bytes_total Bytes of the BMP messages not forwarded.
+# TYPE bmpstream_forward_dropped_bytes_total counter
+bmpstream_forward_dropped_bytes_total 300
+# HELP bmpstream_forward_errors_total Downstream connection failures, by operation (dial, write).
+# TYPE bmpstream_forward_errors_total counter
+bmpstream_forward_errors_total{op="dial"} 4
+bmpstream_forward_errors_total{op="write"} 0
+# HELP bmpstream_forward_messages_total BMP messages completely written to the downstream collector.
+# TYPE bmpstream_forward_messages_total counter
+bmpstream_forward_messages_total 10
+# HELP bmpstream_forward_sessions Router sessions being forwarded (--intercept).
+# TYPE bmpstream_forward_sessions gauge
+bmpstream_forward_sessions 2
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want),
+		"bmpstream_forward_connects_total", "bmpstream_forward_dropped_bytes_total", "bmpstream_forward_errors_total",
+		"bmpstream_forward_messages_total", "bmpstream_forward_sessions"); err != nil {
+		t.Fatal(err)
 	}
 }
