@@ -36,8 +36,7 @@ func (s *Session) fillAttrs(a *bgp.Attributes) {
 	s.scr.prev = append(s.scr.prev[:0], s.scr.hash...)
 	s.scr.prevOK, s.scr.prevAS4 = true, s.opts.AS4
 	b.Reset()
-	sum := md5.Sum(s.scr.hash)
-	b.BaseAttrHash = hex.EncodeToString(sum[:])
+	b.BaseAttrHash = md5.Sum(s.scr.hash)
 	if a.HasOrigin {
 		b.Origin = bgp.OriginName(a.Origin)
 	}

@@ -66,7 +66,7 @@ type UnknownAttr struct {
 type BaseAttrs struct {
 	// BaseAttrHash is the MD5 of every path attribute except MP_REACH_NLRI and
 	// MP_UNREACH_NLRI, so that it identifies the attribute set (goBMP hashes the NLRI too).
-	BaseAttrHash     string           `json:"base_attr_hash"`
+	BaseAttrHash     MD5              `json:"base_attr_hash"`
 	Origin           string           `json:"origin,omitempty"`
 	ASPath           []uint32         `json:"as_path,omitempty"`
 	ASPathCount      *int             `json:"as_path_count,omitempty"`
@@ -152,7 +152,12 @@ func (b *BaseAttrs) AppendJSON(dst []byte) []byte {
 
 func (b *BaseAttrs) appendFields(dst []byte) []byte {
 	o := openObj(dst)
-	o.str("base_attr_hash", b.BaseAttrHash)
+	o.key("base_attr_hash")
+	o.b = append(o.b, '"')
+	if !b.BaseAttrHash.IsZero() {
+		o.b, _ = b.BaseAttrHash.AppendText(o.b)
+	}
+	o.b = append(o.b, '"')
 	o.strNE("origin", b.Origin)
 	if b.ASPathCount != nil {
 		o.u32s("as_path", b.ASPath)

@@ -50,7 +50,7 @@ func evpnRecords() map[string]*EVPN {
 		e.SetLabels(0x002714, 0x001389)
 		e.SetPathID(0)
 		e.SetOriginAS(65002)
-		e.BaseAttrs = &BaseAttrs{BaseAttrHash: "88dbd47b", Origin: "igp", ExtCommunities: []string{"rt=65001:4"}}
+		e.BaseAttrs = &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}, Origin: "igp", ExtCommunities: []string{"rt=65001:4"}}
 	})
 	add("type2-mac-only-withdraw", func(e *EVPN) {
 		e.Action = ActionDel
@@ -147,7 +147,7 @@ func TestEVPNJSONFields(t *testing.T) {
 			`"nexthop":"192.0.2.2","is_nexthop_ipv4":true`},
 		"type2": {`"path_id":0,"route_type":2,"vpn_rd":"65001:101","vpn_rd_type":0,"eth_segment_id":"00:00:00:00:00:00:00:00:00:00","esi_type":0,"eth_tag":0`,
 			`"mac":"aa:bb:cc:dd:ee:ff","mac_len":48,"ip_address":"192.168.0.160","ip_len":32`, `"labels":[625,312],"rawlabels":[10004,5001]`,
-			`"origin_as":65002`, `"base_attrs":{"base_attr_hash":"88dbd47b","origin":"igp"`},
+			`"origin_as":65002`, `"base_attrs":{"base_attr_hash":"88db0000000000000000000000000000","origin":"igp"`},
 		"type2-mac-only-withdraw": {`"action":"del"`, `"vpn_rd":"4200000001:7","vpn_rd_type":2`, `"eth_tag":5,"mac":"02:00:00:00:00:99","mac_len":48,"ip_len":0,"labels":[0],"rawlabels":[0]`},
 		"type3": {`"is_ipv4":false`, `"route_type":3,"vpn_rd":"65001:101","vpn_rd_type":0,"eth_tag":4,"ip_address":"2001:db8::2","ip_len":128,"originator_ip":"2001:db8::2"`,
 			`"pmsi_tunnel":{"flags":0,"tunnel_type":6,"tunnel_type_name":"Ingress Replication","mpls_label":625,"raw_label":10004,"tunnel_identifier":"2001:db8::2"}`},

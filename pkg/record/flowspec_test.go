@@ -10,7 +10,7 @@ import (
 )
 
 func fullFlowspec() *Flowspec {
-	a := &BaseAttrs{BaseAttrHash: "aa", Origin: "igp", ExtCommunities: []string{"0x8006000000000000"}}
+	a := &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}, Origin: "igp", ExtCommunities: []string{"0x8006000000000000"}}
 	f := &Flowspec{Head: Head{Action: ActionAdd, Sequence: 3},
 		RouterFields: RouterFields{RouterHash: "d0f8", RouterIP: netip.MustParseAddr("192.0.2.1")},
 		PeerFields: PeerFields{PeerHash: "f12c", PeerIP: netip.MustParseAddr("192.0.2.2"), PeerASN: 65002,
@@ -68,7 +68,7 @@ func TestRoundTripFlowspec(t *testing.T) {
 		`{"type":"redirect-to-ip","target":"2001:db8::1","address":"2001:db8::1","copy":true}`,
 		`{"type":"redirect-to-nexthop","copy":false}`,
 		`"is_adj_rib_in_post_policy":true`,
-		`"base_attrs":{"base_attr_hash":"aa","origin":"igp"`,
+		`"base_attrs":{"base_attr_hash":"88db0000000000000000000000000000","origin":"igp"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in\n%s", want, out)
@@ -106,7 +106,7 @@ func fullSRPolicy() *SRPolicy {
 	s := &SRPolicy{Head: Head{Action: ActionAdd, Sequence: 4},
 		RouterFields: RouterFields{RouterHash: "d0f8", RouterIP: netip.MustParseAddr("192.0.2.1")},
 		PeerFields:   PeerFields{PeerHash: "f12c", PeerIP: netip.MustParseAddr("192.0.2.2"), CollectorTimestamp: ts()},
-		BaseAttrs:    &BaseAttrs{BaseAttrHash: "bb"}, IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true,
+		BaseAttrs:    &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}}, IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true,
 		Distinguisher: 7, Color: 100, Endpoint: netip.MustParseAddr("192.0.2.9"), SRPolicyCandidatePath: cp}
 	s.SetPathID(3)
 	s.SetOriginAS(65002)
@@ -129,7 +129,7 @@ func TestRoundTripSRPolicy(t *testing.T) {
 		`"local_interface_id":21,"remote_interface_id":22,"local_address":"2001:db8::a","remote_address":"2001:db8::b"}`,
 		`{"segment_type":14,"type":"I","flags":{"v_flag":false,"a_flag":false,"s_flag":false,"b_flag":false},"sr_algorithm":0,"node_address":"2001:db8::a"}`,
 		`"unknown_subtlvs":[{"type":2,"value":"ee"}]`,
-		`"base_attrs":{"base_attr_hash":"bb"`,
+		`"base_attrs":{"base_attr_hash":"88db0000000000000000000000000000"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in\n%s", want, out)

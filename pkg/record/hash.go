@@ -20,6 +20,10 @@ func (h MD5) AppendText(b []byte) ([]byte, error) { return hex.AppendEncode(b, h
 func (h MD5) MarshalText() ([]byte, error) { return h.AppendText(nil) }
 
 func (h *MD5) UnmarshalText(b []byte) error {
+	if len(b) == 0 { // an unset hash is rendered empty by some encoders
+		*h = MD5{}
+		return nil
+	}
 	if len(b) != 32 {
 		return fmt.Errorf("record: md5 hash %q: want 32 hex characters", b)
 	}

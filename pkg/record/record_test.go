@@ -79,7 +79,7 @@ func TestAppendStringEscapes(t *testing.T) {
 func ts() time.Time { return time.Date(2026, 11, 22, 1, 2, 3, 456789000, time.UTC) }
 
 func fullUnicast() *UnicastPrefix {
-	a := &BaseAttrs{BaseAttrHash: "88dbd47b", Origin: "igp", ASPath: []uint32{65002, 4200000001},
+	a := &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}, Origin: "igp", ASPath: []uint32{65002, 4200000001},
 		ASPathSegments: []ASPathSegment{{Type: 2, ASNs: []uint32{65002, 4200000001}}},
 		Nexthop:        netip.MustParseAddr("192.0.2.2"), IsAtomicAgg: true, Aggregator: "65002:192.0.2.2",
 		Communities: []Community{65002<<16 | 100, 0xFFFFFF01}, WellKnown: []string{"NO_EXPORT"},

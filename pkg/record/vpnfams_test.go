@@ -31,7 +31,7 @@ func wantFields(t *testing.T, r Encoder, frags ...string) {
 }
 
 func TestRoundTripL3VPN(t *testing.T) {
-	a := &BaseAttrs{BaseAttrHash: "88db", Origin: "igp", ExtCommunities: []string{"rt=65000:1"}}
+	a := &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}, Origin: "igp", ExtCommunities: []string{"rt=65000:1"}}
 	v := &L3VPNPrefix{Head: Head{Action: ActionAdd, Sequence: 3}, Hash: MD5{9}, RouterFields: vpnRouter(), PeerFields: vpnPeer(),
 		BaseAttrs: a, IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true,
 		Labels: []uint32{16, 3000}, RIBFlags: RIBFlags{IsAdjRIBInPostPolicy: true}}
@@ -43,7 +43,7 @@ func TestRoundTripL3VPN(t *testing.T) {
 	wantFields(t, v, `"type":"l3vpn"`, `"action":"add"`, `"sequence":3`, `"hash":"09000000000000000000000000000000"`,
 		`"router_hash":"d0f8"`, `"peer_hash":"f12c"`, `"prefix":"0.0.0.0","prefix_len":0`, `"is_ipv4":true`, `"origin_as":4200000001`,
 		`"nexthop":"192.0.2.2"`, `"is_nexthop_ipv4":true`, `"path_id":0`, `"labels":[16,3000]`, `"vpn_rd":"65000:100"`,
-		`"vpn_rd_type":0`, `"is_adj_rib_in_post_policy":true`, `"base_attrs":{"base_attr_hash":"88db"`)
+		`"vpn_rd_type":0`, `"is_adj_rib_in_post_policy":true`, `"base_attrs":{"base_attr_hash":"88db0000000000000000000000000000"`)
 	// A withdrawal of a VPNv6 route with the Compatibility label; an End-of-RIB.
 	w := &L3VPNPrefix{Head: Head{Action: ActionDel, Sequence: 4}, Hash: MD5{1}, PeerFields: vpnPeer(), Labels: []uint32{524288}}
 	w.SetPrefix(netip.MustParsePrefix("2001:db8::/32"))
@@ -62,7 +62,7 @@ func TestRoundTripL3VPN(t *testing.T) {
 
 func TestRoundTripRTC(t *testing.T) {
 	r := &RTCPrefix{Head: Head{Action: ActionAdd, Sequence: 1}, Hash: MD5{2}, RouterFields: vpnRouter(), PeerFields: vpnPeer(),
-		BaseAttrs: &BaseAttrs{BaseAttrHash: "aa"}, RouteTarget: "65000:100", IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true}
+		BaseAttrs: &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}}, RouteTarget: "65000:100", IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true}
 	r.SetLength(96)
 	r.SetOriginAS(65001)
 	r.SetPathID(3)
@@ -79,7 +79,7 @@ func TestRoundTripRTC(t *testing.T) {
 
 func TestRoundTripMVPN(t *testing.T) {
 	m := &MVPNPrefix{Head: Head{Action: ActionAdd, Sequence: 1}, Hash: MD5{3}, RouterFields: vpnRouter(), PeerFields: vpnPeer(),
-		BaseAttrs: &BaseAttrs{BaseAttrHash: "bb"}, AFI: 1, SAFI: 5, RD: "65001:100",
+		BaseAttrs: &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}}, AFI: 1, SAFI: 5, RD: "65001:100",
 		OriginatorIP: netip.MustParseAddr("192.0.2.1"), MulticastSource: McastAddr{Wildcard: true},
 		MulticastGroup: McastAddr{Addr: netip.MustParseAddr("232.1.1.1")}, IsIPv4: true,
 		Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true}
@@ -112,7 +112,7 @@ func TestRoundTripMVPN(t *testing.T) {
 
 func TestRoundTripVPLS(t *testing.T) {
 	v := &VPLSPrefix{Head: Head{Action: ActionAdd, Sequence: 1}, Hash: MD5{4}, RouterFields: vpnRouter(), PeerFields: vpnPeer(),
-		BaseAttrs: &BaseAttrs{BaseAttrHash: "cc"}, IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true,
+		BaseAttrs: &BaseAttrs{BaseAttrHash: MD5{0x88, 0xdb}}, IsIPv4: true, Nexthop: netip.MustParseAddr("192.0.2.2"), IsNexthopIPv4: true,
 		VPNRD: "65001:100", RFCType: VPLSRFC4761, RouteTargets: []string{"65000:100", "192.0.2.1:7"}}
 	v.SetBlock(7, 1, 8, 1000)
 	v.SetLayer2Info(19, true, false, 1500)
