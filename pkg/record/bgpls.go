@@ -123,11 +123,7 @@ func (n *LSNode) AppendJSON(dst []byte) []byte {
 	}
 	o.str("area_id", n.AreaID)
 	o.list("mt_id_tlv", len(n.MTID), func(dst []byte, i int) []byte { return n.MTID[i].appendJSON(dst) })
-	if n.IsEOR {
-		o.boolean("is_eor", true)
-		o.u64("afi", uint64(n.AFI))
-		o.u64("safi", uint64(n.SAFI))
-	}
+	appendEOR(&o, n.IsEOR, n.AFI, n.SAFI)
 	n.LSAttrFields.appendTo(&o)
 	n.RIBFlags.appendTo(&o)
 	n.V4Fields.appendTo(&o)

@@ -133,3 +133,13 @@ func (h *Head) appendTo(o *obj, t Type) {
 	o.strNE("action", h.Action)
 	o.u64("sequence", h.Sequence)
 }
+
+// appendEOR writes is_eor, afi and safi of an End-of-RIB record (nothing otherwise).
+func appendEOR(o *obj, eor bool, afi uint16, safi uint8) {
+	if !eor {
+		return
+	}
+	o.boolean("is_eor", true)
+	o.u64("afi", uint64(afi))
+	o.u64("safi", uint64(safi))
+}

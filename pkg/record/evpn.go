@@ -248,11 +248,7 @@ func (e *EVPN) AppendJSON(dst []byte) []byte {
 		o.key("pmsi_tunnel")
 		o.b = e.PMSITunnel.appendJSON(o.b)
 	}
-	if e.IsEOR {
-		o.boolean("is_eor", true)
-		o.u64("afi", uint64(e.AFI))
-		o.u64("safi", uint64(e.SAFI))
-	}
+	appendEOR(&o, e.IsEOR, e.AFI, e.SAFI)
 	e.RIBFlags.appendTo(&o)
 	e.V4Fields.appendTo(&o)
 	if e.BaseAttrs != nil {

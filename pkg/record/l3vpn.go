@@ -101,7 +101,7 @@ func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
 		o.key("prefix_sid")
 		o.b = v.PrefixSID.AppendJSON(o.b)
 	}
-	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
+	appendEOR(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
 	v.V4Fields.appendTo(&o)
 	if v.BaseAttrs != nil {
@@ -120,14 +120,4 @@ func appendHashVPN(o *obj, h MD5) {
 	o.b = append(o.b, '"')
 	o.b, _ = h.AppendText(o.b)
 	o.b = append(o.b, '"')
-}
-
-// appendEORVPN writes is_eor, afi and safi of an End-of-RIB record.
-func appendEORVPN(o *obj, eor bool, afi uint16, safi uint8) {
-	if !eor {
-		return
-	}
-	o.boolean("is_eor", true)
-	o.u64("afi", uint64(afi))
-	o.u64("safi", uint64(safi))
 }

@@ -66,7 +66,7 @@ func (r *RTCPrefix) AppendJSON(dst []byte) []byte {
 	if r.PathID != nil {
 		o.u64("path_id", uint64(*r.PathID))
 	}
-	appendEORVPN(&o, r.IsEOR, r.AFI, r.SAFI)
+	appendEOR(&o, r.IsEOR, r.AFI, r.SAFI)
 	r.RIBFlags.appendTo(&o)
 	r.V4Fields.appendTo(&o)
 	if r.BaseAttrs != nil {

@@ -100,11 +100,7 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 		o.key("prefix_sid")
 		o.b = u.PrefixSID.AppendJSON(o.b)
 	}
-	if u.IsEOR {
-		o.boolean("is_eor", true)
-		o.u64("afi", uint64(u.AFI))
-		o.u64("safi", uint64(u.SAFI))
-	}
+	appendEOR(&o, u.IsEOR, u.AFI, u.SAFI)
 	u.RIBFlags.appendTo(&o)
 	u.V4Fields.appendTo(&o)
 	if u.BaseAttrs != nil {

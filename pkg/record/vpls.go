@@ -137,7 +137,7 @@ func (v *VPLSPrefix) AppendJSON(dst []byte) []byte {
 		o.u64("mtu", uint64(*v.MTU))
 	}
 	o.strsNE("route_targets", v.RouteTargets)
-	appendEORVPN(&o, v.IsEOR, v.AFI, v.SAFI)
+	appendEOR(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
 	v.V4Fields.appendTo(&o)
 	if v.BaseAttrs != nil {
