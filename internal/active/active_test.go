@@ -13,37 +13,10 @@ import (
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/guard"
 	"github.com/bmpstream/bmpstream/internal/server"
+	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
-	"github.com/bmpstream/bmpstream/pkg/record"
 )
-
-type memSink struct {
-	mu    sync.Mutex
-	lines [][]byte
-}
-
-func (m *memSink) Name() string { return "mem" }
-func (m *memSink) Write(b *record.Batch) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := 0; i < b.Len(); i++ {
-		m.lines = append(m.lines, bytes.Clone(b.Record(i)))
-	}
-	return nil
-}
-func (m *memSink) Flush() error { return nil }
-func (m *memSink) Close() error { return nil }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // TestReconnect: a passive router accepts, sends a whole BMP session and closes, then
 // accepts again and sends another: both sessions' records arrive, in order, each from a
@@ -80,14 +53,14 @@ func TestReconnect(t *testing.T) {
 		}
 	}()
 
-	sink := &memSink{}
+	sink := sinktest.New()
 	q := publisher.NewQueue(sink, 8, publisher.Block)
 	// The guard refuses every accepted connection: dialled ones must not be subject to it.
 	g := guard.New(guard.Config{Allowed: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, MaxConnections: 1})
 	srv := server.New(server.Config{Publisher: q, Admit: g.Admit})
 	cfg := Config{Routers: []string{ln.Addr().String()}, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 	d := Start(context.Background(), cfg, srv.ServeConn)
-	waitFor(t, "two sessions", func() bool { return srv.Stats.Ended(server.EndEOF) >= 2 })
+	testutil.WaitFor(t, "two sessions", func() bool { return srv.Stats.Ended(server.EndEOF) >= 2 })
 	d.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -99,14 +72,13 @@ func TestReconnect(t *testing.T) {
 	if first == second {
 		t.Fatalf("both sessions from %s: no reconnection", first)
 	}
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.lines) < counts[0]+counts[1] {
-		t.Fatalf("%d records, want ≥ %d", len(sink.lines), counts[0]+counts[1])
+	lines := sink.Lines(0, -1)
+	if len(lines) < counts[0]+counts[1] {
+		t.Fatalf("%d records, want ≥ %d", len(lines), counts[0]+counts[1])
 	}
 	// The first two sessions are complete and in order: init r1 … term, init r2 … term.
 	var names []string
-	for _, l := range sink.lines[:counts[0]+counts[1]] {
+	for _, l := range lines[:counts[0]+counts[1]] {
 		var r map[string]any
 		if err := json.Unmarshal(l, &r); err != nil {
 			t.Fatal(err)
@@ -142,7 +114,7 @@ func TestDialFailureRetries(t *testing.T) {
 		t.Skipf("port %s taken meanwhile: %v", addr, err)
 	}
 	defer ln.Close()
-	waitFor(t, "connection", func() bool { mu.Lock(); defer mu.Unlock(); return len(served) == 1 })
+	testutil.WaitFor(t, "connection", func() bool { mu.Lock(); defer mu.Unlock(); return len(served) == 1 })
 	d.Stop()
 	mu.Lock()
 	defer mu.Unlock()

@@ -123,7 +123,7 @@ func (p *proc) field(t *testing.T, event, key string) string {
 	t.Helper()
 	re := regexp.MustCompile(`\bevent=` + event + `\b.*\b` + key + `=(\S+)`)
 	var v string
-	waitFor(t, "log event="+event, func() bool {
+	testutil.WaitFor(t, "log event="+event, func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for _, l := range p.log {
@@ -161,17 +161,6 @@ func (p *proc) stop(t *testing.T) int {
 		t.Fatal(p.waitErr)
 	}
 	return 0
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // metricSum scrapes url and sums the samples of the metric name (any labels).
@@ -320,7 +309,7 @@ func TestShutdownDrains(t *testing.T) {
 	if _, err := conn.Write(append(payload, half...)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the collector to read the messages", func() bool {
+	testutil.WaitFor(t, "the collector to read the messages", func() bool {
 		return metricSum(t, base+"/metrics", "bmpstream_bmp_messages_total") == n
 	})
 	if got := metricSum(t, base+"/metrics", "bmpstream_received_bytes_total"); got != float64(len(payload)) {
@@ -381,7 +370,7 @@ func blockedSink(t *testing.T, timeout string, signals int) {
 	defer conn.Close()
 	go conn.Write(bytes.Join(msgs, nil)) // blocks once the collector stops reading
 	// The sink is stuck and the one-batch queue is full: sessions wait for room.
-	waitFor(t, "the queue to fill", func() bool {
+	testutil.WaitFor(t, "the queue to fill", func() bool {
 		return metricSum(t, base+"/metrics", "bmpstream_queue_depth_batches") == 1 &&
 			metricSum(t, base+"/metrics", "bmpstream_sink_records_pending") > 0
 	})

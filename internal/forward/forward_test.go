@@ -147,17 +147,6 @@ func (h *harness) stop(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(120 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // whole returns the complete messages of a stream as the collector frames them (up to
 // the first framing error).
 func whole(data []byte) [][]byte {
@@ -254,7 +243,7 @@ func TestForwardByteIdentical(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, "sessions", func() bool { return ended() == uint64(len(streams)) })
+	testutil.WaitFor(t, "sessions", func() bool { return ended() == uint64(len(streams)) })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := h.fw.Close(ctx); err != nil {
@@ -308,8 +297,8 @@ func TestForwardDownstreamAbsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, "records", func() bool { return h.q.Stats.Records.Load() == uint64(recs) })
-	waitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	testutil.WaitFor(t, "records", func() bool { return h.q.Stats.Records.Load() == uint64(recs) })
+	testutil.WaitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := h.fw.Close(ctx); err != nil {
@@ -377,9 +366,9 @@ func TestForwardLateAndRestartingDownstream(t *testing.T) {
 	}
 	third := len(ms) / 3
 	send(0, third)
-	waitFor(t, "dial failures", func() bool { return st.DialErrors.Load() >= 2 })
+	testutil.WaitFor(t, "dial failures", func() bool { return st.DialErrors.Load() >= 2 })
 	ds1 := listenDownstream(t, addr, nil)
-	waitFor(t, "the first third downstream", func() bool {
+	testutil.WaitFor(t, "the first third downstream", func() bool {
 		rs := ds1.received()
 		return len(rs) == 1 && len(rs[0].bytes()) == len(concat(ms[:third]))
 	})
@@ -395,12 +384,12 @@ func TestForwardLateAndRestartingDownstream(t *testing.T) {
 		time.Sleep(time.Millisecond) // pacing only; no assertion depends on it
 	}
 	dialErrs := st.DialErrors.Load()
-	waitFor(t, "redial failures", func() bool { return st.DialErrors.Load() > dialErrs })
+	testutil.WaitFor(t, "redial failures", func() bool { return st.DialErrors.Load() > dialErrs })
 	send(next, 2*third)
 	ds2 := listenDownstream(t, addr, nil)
 	send(2*third, len(ms))
 	c.Close()
-	waitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	testutil.WaitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := h.fw.Close(ctx); err != nil {
@@ -455,13 +444,13 @@ func TestForwardSlowDownstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, "records", func() bool { return h.q.Stats.Records.Load() == uint64(recs) })
+	testutil.WaitFor(t, "records", func() bool { return h.q.Stats.Records.Load() == uint64(recs) })
 	st := &h.fw.Stats
 	if st.DroppedMessages.Load() == 0 {
 		t.Fatal("nothing dropped although the downstream stalled")
 	}
 	close(stall)
-	waitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	testutil.WaitFor(t, "the session", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := h.fw.Close(ctx); err != nil {

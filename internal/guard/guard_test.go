@@ -13,6 +13,7 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/server"
+	"github.com/bmpstream/bmpstream/internal/testutil"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
@@ -66,17 +67,6 @@ func start(t *testing.T, g *Guard, tlsCfg *tls.Config) *harness {
 	return h
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -106,7 +96,7 @@ func (h *harness) session(t *testing.T, addr string) net.Conn {
 	if _, err := c.Write(gen.Initiation("r", "x")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "admission", func() bool { return h.srv.Stats.Total.Load() == before+1 })
+	testutil.WaitFor(t, "admission", func() bool { return h.srv.Stats.Total.Load() == before+1 })
 	return c
 }
 
@@ -117,7 +107,7 @@ func (h *harness) refused(t *testing.T, addr, reason string, want uint64) {
 	c := dial(t, addr)
 	_, _ = c.Write(gen.Initiation("r", "x"))
 	expectClosed(t, c)
-	waitFor(t, "refusal count", func() bool { return h.srv.Stats.Refused(reason) >= want })
+	testutil.WaitFor(t, "refusal count", func() bool { return h.srv.Stats.Refused(reason) >= want })
 	if got := h.srv.Stats.Refused(reason); got != want {
 		t.Fatalf("refused %s = %d, want %d", reason, got, want)
 	}
@@ -203,7 +193,7 @@ func TestMaxConnections(t *testing.T) {
 	h.session(t, h.v4)
 	h.refused(t, h.v4, server.RefuseMaxConnections, 1)
 	c1.Close()
-	waitFor(t, "slot release", func() bool { return g.Open() == 1 && h.srv.Stats.Open.Load() == 1 })
+	testutil.WaitFor(t, "slot release", func() bool { return g.Open() == 1 && h.srv.Stats.Open.Load() == 1 })
 	h.session(t, h.v4)
 	h.refused(t, h.v4, server.RefuseMaxConnections, 2)
 	if got := h.srv.Stats.Refused(server.RefuseMaxPerIP); got != 0 {
@@ -220,7 +210,7 @@ func TestMaxConnectionsPerIP(t *testing.T) {
 		h.session(t, h.v6) // another address has its own budget
 	}
 	c1.Close()
-	waitFor(t, "slot release", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	testutil.WaitFor(t, "slot release", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	h.session(t, h.v4)
 	if got := h.srv.Stats.Refused(server.RefuseMaxPerIP); got != 1 {
 		t.Fatalf("per-IP refusals %d, want 1", got)

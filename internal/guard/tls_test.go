@@ -10,6 +10,7 @@ import (
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/guard/certtest"
 	"github.com/bmpstream/bmpstream/internal/server"
+	"github.com/bmpstream/bmpstream/internal/testutil"
 )
 
 type tlsEnv struct {
@@ -66,7 +67,7 @@ func TestTLSMutual(t *testing.T) {
 	if err := tlsSession(h.tlsA, &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{good}}); err != nil {
 		t.Fatalf("good client: %v", err)
 	}
-	waitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	testutil.WaitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	if n := h.sink.n.Load(); n != 2 {
 		t.Fatalf("%d records, want 2", n)
 	}
@@ -84,7 +85,7 @@ func TestTLSMutual(t *testing.T) {
 			t.Fatalf("%s: session succeeded", r.name)
 		}
 		want := uint64(i + 1)
-		waitFor(t, r.name+" refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) >= want })
+		testutil.WaitFor(t, r.name+" refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) >= want })
 		if got := h.srv.Stats.Refused(server.RefuseTLSHandshake); got != want {
 			t.Fatalf("%s: refused %d, want %d", r.name, got, want)
 		}
@@ -93,7 +94,7 @@ func TestTLSMutual(t *testing.T) {
 	h.refused(t, h.tlsA, server.RefuseTLSHandshake, 4)
 	silent := dial(t, h.tlsA)
 	expectClosed(t, silent) // after HandshakeTimeout
-	waitFor(t, "timeout refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) == 5 })
+	testutil.WaitFor(t, "timeout refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) == 5 })
 	if got := h.srv.Stats.Total.Load(); got != 1 {
 		t.Fatalf("%d sessions, want 1", got)
 	}
@@ -122,8 +123,8 @@ func TestTLSServerOnly(t *testing.T) {
 		c.Close()
 	}
 	send(h.v4)
-	waitFor(t, "sessions", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 2 })
-	waitFor(t, "refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) == 1 })
+	testutil.WaitFor(t, "sessions", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 2 })
+	testutil.WaitFor(t, "refusal", func() bool { return h.srv.Stats.Refused(server.RefuseTLSHandshake) == 1 })
 	if n := h.sink.n.Load(); n != 4 {
 		t.Fatalf("%d records, want 4", n)
 	}
@@ -136,7 +137,7 @@ func TestTLSAllowListFirst(t *testing.T) {
 	if err := tlsSession(h.tlsA, &tls.Config{RootCAs: e.ca.Pool(), Certificates: []tls.Certificate{e.ca.KeyPair(t, "r")}}); err == nil {
 		t.Fatal("session succeeded")
 	}
-	waitFor(t, "refusal", func() bool { return h.srv.Stats.Refused(server.RefuseNotAllowed) == 1 })
+	testutil.WaitFor(t, "refusal", func() bool { return h.srv.Stats.Refused(server.RefuseNotAllowed) == 1 })
 	if got := h.srv.Stats.Refused(server.RefuseTLSHandshake); got != 0 {
 		t.Fatalf("tls_handshake refusals %d, want 0", got)
 	}

@@ -90,18 +90,6 @@ func startCollector(t *testing.T, queueSize int) *collectorHarness {
 	return h
 }
 
-// waitFor polls cond with a generous deadline (no timing assertions).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // scrape gathers the registry into name{label="value",…} → value (histograms give their
 // _count and _sum).
 func scrape(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
@@ -179,12 +167,12 @@ func TestCaptureMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	tu.WaitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	var produced uint64
 	for i := range h.cs.Records {
 		produced += h.cs.Records[i].Load()
 	}
-	waitFor(t, "sink", func() bool { return h.q.Stats.Records.Load() == produced })
+	tu.WaitFor(t, "sink", func() bool { return h.q.Stats.Records.Load() == produced })
 
 	got := scrape(t, h.m.Registry())
 	const r = `router="127.0.0.1"`
@@ -256,7 +244,7 @@ func TestLint(t *testing.T) {
 	}
 	c.Write(data)
 	c.Close()
-	waitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	tu.WaitFor(t, "session end", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	problems, err := testutil.GatherAndLint(h.m.Registry())
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +301,7 @@ func TestLiveRouter(t *testing.T) {
 	}
 	defer c1.Close()
 	c1.Write(head)
-	waitFor(t, "first connection's messages", func() bool { return messages() == float64(len(msgs)-2) })
+	tu.WaitFor(t, "first connection's messages", func() bool { return messages() == float64(len(msgs)-2) })
 	expect(t, scrape(t, h.m.Registry()), map[string]float64{
 		"bmpstream_connections_open" + r:                              1,
 		"bmpstream_peers_up" + r:                                      1,
@@ -326,7 +314,7 @@ func TestLiveRouter(t *testing.T) {
 	}
 	defer c2.Close()
 	c2.Write(head)
-	waitFor(t, "second connection's messages", func() bool { return messages() == 2*float64(len(msgs)-2) })
+	tu.WaitFor(t, "second connection's messages", func() bool { return messages() == 2*float64(len(msgs)-2) })
 	expect(t, scrape(t, h.m.Registry()), map[string]float64{
 		"bmpstream_connections_open" + r:  2,
 		"bmpstream_connections_total" + r: 2,
@@ -335,7 +323,7 @@ func TestLiveRouter(t *testing.T) {
 
 	// The first router closes without Peer Down: its peer is no longer up.
 	c1.Close()
-	waitFor(t, "first connection closed", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
+	tu.WaitFor(t, "first connection closed", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 1 })
 	expect(t, scrape(t, h.m.Registry()), map[string]float64{
 		"bmpstream_connections_open" + r: 1,
 		"bmpstream_peers_up" + r:         1,
@@ -343,10 +331,10 @@ func TestLiveRouter(t *testing.T) {
 
 	// The second one sends Peer Down and Termination, then closes.
 	c2.Write(tail)
-	waitFor(t, "Peer Down", func() bool { return messages() == float64(2*len(msgs)-2) })
+	tu.WaitFor(t, "Peer Down", func() bool { return messages() == float64(2*len(msgs)-2) })
 	expect(t, scrape(t, h.m.Registry()), map[string]float64{"bmpstream_peers_up" + r: 0})
 	c2.Close()
-	waitFor(t, "second connection closed", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 2 })
+	tu.WaitFor(t, "second connection closed", func() bool { return h.srv.Stats.Ended(server.EndEOF) == 2 })
 	got := scrape(t, h.m.Registry())
 	expect(t, got, map[string]float64{
 		"bmpstream_connections_open" + r:                                      0,
@@ -469,7 +457,7 @@ func TestRefusedConnections(t *testing.T) {
 		c.Read(make([]byte, 1)) // returns once the collector closed it
 		c.Close()
 	}
-	waitFor(t, "refusals", func() bool { return srv.Stats.Refused("acl") == 2 })
+	tu.WaitFor(t, "refusals", func() bool { return srv.Stats.Refused("acl") == 2 })
 	got := scrape(t, m.Registry())
 	expect(t, got, map[string]float64{`bmpstream_connections_refused_total{reason="acl"}`: 2})
 	for k := range got {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 )
 
@@ -32,8 +34,8 @@ func outq(t *testing.T, c *net.TCPConn) int {
 // still turns every message the kernel received into records, then ends the session
 // although the router keeps its connection open.
 func TestShutdownDrainsKernelBuffer(t *testing.T) {
-	sink := newMemSink()
-	sink.gate = make(chan struct{})
+	sink := sinktest.New()
+	sink.Gate = make(chan struct{})
 	q := publisher.NewQueue(sink, 1, publisher.Block)
 	srv := New(Config{Listen: "127.0.0.1:0", Publisher: q, Session: session.Config{MaxBatchRecords: 8}})
 	if err := srv.Listen(); err != nil {
@@ -50,9 +52,9 @@ func TestShutdownDrainsKernelBuffer(t *testing.T) {
 	if _, err := conn.Write(data); err != nil {
 		t.Fatal(err)
 	}
-	<-sink.first
+	<-sink.FirstWrite()
 	// Every byte reached the collector's host, and part of it is still in the kernel.
-	waitFor(t, "all bytes acknowledged", func() bool { return outq(t, conn.(*net.TCPConn)) == 0 })
+	testutil.WaitFor(t, "all bytes acknowledged", func() bool { return outq(t, conn.(*net.TCPConn)) == 0 })
 	unread := 0
 	srv.mu.Lock()
 	for sc := range srv.conns {
@@ -68,8 +70,8 @@ func TestShutdownDrainsKernelBuffer(t *testing.T) {
 		defer cancel()
 		done <- srv.Shutdown(ctx)
 	}()
-	waitFor(t, "shutdown to begin", srv.stopping.Load)
-	close(sink.gate)
+	testutil.WaitFor(t, "shutdown to begin", srv.stopping.Load)
+	close(sink.Gate)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func TestShutdownDrainsKernelBuffer(t *testing.T) {
 	if srv.Stats.Ended(EndShutdown) != 1 {
 		t.Fatalf("end reason: shutdown=%d eof=%d", srv.Stats.Ended(EndShutdown), srv.Stats.Ended(EndEOF))
 	}
-	if got, want := sink.count(), c.V4+3; got != want {
+	if got, want := sink.Len(), c.V4+3; got != want {
 		t.Fatalf("%d records, want %d (%d bytes were in the receive queue)", got, want, unread)
 	}
 	if q.Stats.Dropped.Load() != 0 {

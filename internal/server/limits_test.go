@@ -10,13 +10,15 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 )
 
 // startCfg starts a server with cfg (Listen, Publisher and Session filled in).
 func startCfg(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	sink := newMemSink()
+	sink := sinktest.New()
 	q := publisher.NewQueue(sink, 8, publisher.Block)
 	cfg.Listen, cfg.Publisher = "127.0.0.1:0", q
 	cfg.Session = session.Config{MaxBatchRecords: 512}
@@ -62,9 +64,9 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectClosed(t, quiet)
-	waitFor(t, "idle end", h.ended(EndIdle, 1))
+	testutil.WaitFor(t, "idle end", h.ended(EndIdle, 1))
 	h.q.Close()
-	if got := h.sink.count(); got != 1 {
+	if got := h.sink.Len(); got != 1 {
 		t.Fatalf("%d records, want 1 (the initiation)", got)
 	}
 	if h.srv.Stats.Ended(EndIdle) != 1 || h.srv.Stats.Ended(EndReadError) != 0 {
@@ -84,7 +86,7 @@ func TestIdleTimeoutNotDuringShutdown(t *testing.T) {
 	if _, err := c.Write(gen.Initiation("r", "x")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "record", func() bool { return h.q.Stats.Records.Load() == 1 })
+	testutil.WaitFor(t, "record", func() bool { return h.q.Stats.Records.Load() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.srv.Shutdown(ctx); err != nil {
@@ -106,14 +108,14 @@ func TestRateLimit(t *testing.T) {
 	}
 	start := time.Now()
 	send(t, h.addr, data)
-	waitFor(t, "session end", h.ended(EndEOF, 1))
+	testutil.WaitFor(t, "session end", h.ended(EndEOF, 1))
 	elapsed := time.Since(start)
 	minimum := time.Duration(float64(len(data)-8<<10) / limit * float64(time.Second))
 	if elapsed < minimum {
 		t.Fatalf("%d bytes read in %s at %d B/s: want ≥ %s", len(data), elapsed, limit, minimum)
 	}
 	h.q.Close()
-	if got, want := h.sink.count(), c.V4+c.V6+4; got != want {
+	if got, want := h.sink.Len(), c.V4+c.V6+4; got != want {
 		t.Fatalf("%d records, want %d", got, want)
 	}
 	if got := h.srv.Stats.BytesRead.Load(); got != uint64(len(data)) {
@@ -124,7 +126,7 @@ func TestRateLimit(t *testing.T) {
 // TestServeListenerWithoutPlain: no plain listener, sessions come from an extra listener;
 // Shutdown closes it and Serve returns.
 func TestServeListenerWithoutPlain(t *testing.T) {
-	sink := newMemSink()
+	sink := sinktest.New()
 	q := publisher.NewQueue(sink, 4, publisher.Block)
 	defer q.Close()
 	srv := New(Config{Publisher: q})
@@ -136,7 +138,7 @@ func TestServeListenerWithoutPlain(t *testing.T) {
 	}
 	go func() { served <- srv.ServeListener(ln) }()
 	send(t, ln.Addr().String(), append(gen.Initiation("r", "x"), gen.Termination(0)...))
-	waitFor(t, "session end", func() bool { return srv.Stats.Ended(EndEOF) == 1 })
+	testutil.WaitFor(t, "session end", func() bool { return srv.Stats.Ended(EndEOF) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {

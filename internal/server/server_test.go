@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,63 +14,19 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
-	"github.com/bmpstream/bmpstream/pkg/record"
 )
-
-// memSink keeps every record line; Write blocks while gate is not nil and not closed.
-type memSink struct {
-	mu    sync.Mutex
-	lines [][]byte
-	gate  chan struct{}
-	first chan struct{}
-	once  sync.Once
-}
-
-func newMemSink() *memSink { return &memSink{first: make(chan struct{})} }
-
-func (m *memSink) Name() string { return "mem" }
-func (m *memSink) Write(b *record.Batch) error {
-	m.once.Do(func() { close(m.first) })
-	if m.gate != nil {
-		<-m.gate
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := 0; i < b.Len(); i++ {
-		m.lines = append(m.lines, bytes.Clone(b.Record(i)))
-	}
-	return nil
-}
-func (m *memSink) Flush() error { return nil }
-func (m *memSink) Close() error { return nil }
-
-func (m *memSink) records(t testing.TB) []map[string]any {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]map[string]any, len(m.lines))
-	for i, l := range m.lines {
-		if err := json.Unmarshal(l, &out[i]); err != nil {
-			t.Fatalf("line %d: %v", i, err)
-		}
-	}
-	return out
-}
-
-func (m *memSink) count() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.lines)
-}
 
 type harness struct {
 	srv  *Server
 	q    *publisher.Queue
-	sink *memSink
+	sink *sinktest.MemSink
 	addr string
 }
 
-func start(t *testing.T, sink *memSink, queueSize int, maxMsg int) *harness {
+func start(t *testing.T, sink *sinktest.MemSink, queueSize int, maxMsg int) *harness {
 	t.Helper()
 	q := publisher.NewQueue(sink, queueSize, publisher.Block)
 	srv := New(Config{Listen: "127.0.0.1:0", MaxMessageSize: maxMsg, Publisher: q,
@@ -82,11 +37,11 @@ func start(t *testing.T, sink *memSink, queueSize int, maxMsg int) *harness {
 	go srv.Serve()
 	h := &harness{srv: srv, q: q, sink: sink, addr: srv.Addr().String()}
 	t.Cleanup(func() {
-		if sink.gate != nil {
+		if sink.Gate != nil {
 			select {
-			case <-sink.gate:
+			case <-sink.Gate:
 			default:
-				close(sink.gate)
+				close(sink.Gate)
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -95,18 +50,6 @@ func start(t *testing.T, sink *memSink, queueSize int, maxMsg int) *harness {
 		q.Close()
 	})
 	return h
-}
-
-// waitFor polls cond (the machine may be slow: generous deadline, no timing assertions).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func (h *harness) ended(reason string, n uint64) func() bool {
@@ -137,12 +80,12 @@ func send(t testing.TB, addr string, data []byte) {
 // TestLosslessCloseAndOrder: the router writes a stream and closes right after its last
 // byte; every record comes out, in order.
 func TestLosslessCloseAndOrder(t *testing.T) {
-	h := start(t, newMemSink(), 4, 0)
+	h := start(t, sinktest.New(), 4, 0)
 	data, c := stream(t, gen.StreamSpec{Prefixes: 20000, PerUpdate: 10, IPv6: true})
 	send(t, h.addr, data)
-	waitFor(t, "session end", h.ended(EndEOF, 1))
+	testutil.WaitFor(t, "session end", h.ended(EndEOF, 1))
 	h.q.Close()
-	rs := h.sink.records(t)
+	rs := h.sink.Records(t)
 	if want := c.V4 + c.V6 + 4; len(rs) != want {
 		t.Fatalf("%d records, want %d", len(rs), want)
 	}
@@ -175,8 +118,8 @@ func TestLosslessCloseAndOrder(t *testing.T) {
 // TestBackpressure: with the sink stalled, the collector stops reading (the router's
 // writes block) and memory stays bounded; once the sink resumes, nothing is lost.
 func TestBackpressure(t *testing.T) {
-	sink := newMemSink()
-	sink.gate = make(chan struct{})
+	sink := sinktest.New()
+	sink.Gate = make(chan struct{})
 	h := start(t, sink, 2, 0)
 	data, c := stream(t, gen.StreamSpec{Prefixes: 200000, PerUpdate: 1}) // ≈ 30 MB of BMP
 	conn, err := net.Dial("tcp", h.addr)
@@ -189,7 +132,7 @@ func TestBackpressure(t *testing.T) {
 		conn.Close()
 		written <- err
 	}()
-	<-sink.first // the pipeline flows, then the sink stalls
+	<-sink.FirstWrite() // the pipeline flows, then the sink stalls
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	// Give an unbounded design time to swallow the stream; a bounded one cannot finish
@@ -205,20 +148,20 @@ func TestBackpressure(t *testing.T) {
 	if grown := int64(during.HeapInuse) - int64(before.HeapInuse); grown > 32<<20 {
 		t.Fatalf("heap grew by %d MB while stalled", grown>>20)
 	}
-	close(sink.gate)
+	close(sink.Gate)
 	if err := <-written; err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "session end", h.ended(EndEOF, 1))
+	testutil.WaitFor(t, "session end", h.ended(EndEOF, 1))
 	h.q.Close()
-	if got, want := sink.count(), c.V4+c.V6+4; got != want {
+	if got, want := sink.Len(), c.V4+c.V6+4; got != want {
 		t.Fatalf("%d records, want %d", got, want)
 	}
 }
 
 // TestManyRouters: concurrent sessions each keep their own order.
 func TestManyRouters(t *testing.T) {
-	h := start(t, newMemSink(), 8, 0)
+	h := start(t, sinktest.New(), 8, 0)
 	const n = 8
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -227,10 +170,10 @@ func TestManyRouters(t *testing.T) {
 		go func() { defer wg.Done(); send(t, h.addr, data) }()
 	}
 	wg.Wait()
-	waitFor(t, "all sessions", h.ended(EndEOF, n))
+	testutil.WaitFor(t, "all sessions", h.ended(EndEOF, n))
 	h.q.Close()
 	next := map[any]float64{}
-	for _, r := range h.sink.records(t) {
+	for _, r := range h.sink.Records(t) {
 		name := r["router_name"]
 		if r["type"] == "router" && r["action"] == "init" {
 			name = r["sys_name"]
@@ -265,11 +208,11 @@ func TestFramingErrorsEndTheSession(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := start(t, newMemSink(), 4, 1024)
+			h := start(t, sinktest.New(), 4, 1024)
 			send(t, h.addr, c.data)
-			waitFor(t, "session end", h.ended(c.reason, 1))
+			testutil.WaitFor(t, "session end", h.ended(c.reason, 1))
 			h.q.Close()
-			if got := h.sink.count(); got != c.records {
+			if got := h.sink.Len(); got != c.records {
 				t.Fatalf("%d records, want %d", got, c.records)
 			}
 		})
@@ -278,7 +221,7 @@ func TestFramingErrorsEndTheSession(t *testing.T) {
 
 // TestShutdownDrains: messages already read are published before Shutdown returns.
 func TestShutdownDrains(t *testing.T) {
-	h := start(t, newMemSink(), 4, 0)
+	h := start(t, sinktest.New(), 4, 0)
 	data, c := stream(t, gen.StreamSpec{Prefixes: 5000, PerUpdate: 5})
 	data = data[:len(data)-len(gen.Termination(0))] // keep the session open
 	conn, err := net.Dial("tcp", h.addr)
@@ -290,7 +233,7 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := c.V4 + 3
-	waitFor(t, "records", func() bool { return h.q.Stats.Records.Load() >= uint64(want) })
+	testutil.WaitFor(t, "records", func() bool { return h.q.Stats.Records.Load() >= uint64(want) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := h.srv.Shutdown(ctx); err != nil {
@@ -300,7 +243,7 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatalf("end reason: shutdown=%d", h.srv.Stats.Ended(EndShutdown))
 	}
 	h.q.Close()
-	if got := h.sink.count(); got != want {
+	if got := h.sink.Len(); got != want {
 		t.Fatalf("%d records, want %d", got, want)
 	}
 	if _, err := net.Dial("tcp", h.addr); err == nil {

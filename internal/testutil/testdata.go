@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestdataDir returns the directory of the shared captures: $BMP_TESTDATA, or
@@ -47,4 +48,18 @@ func SplitBMP(stream []byte) (msgs [][]byte, rest []byte) {
 		stream = stream[n:]
 	}
 	return msgs, stream
+}
+
+// WaitFor polls cond until it holds, failing the test after two minutes. Tests wait on
+// conditions, never on fixed sleeps: the machines running them are shared and slow under
+// -race, so the deadline is generous and is never a timing assertion.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -348,17 +348,17 @@ func TestConcurrentSessions(t *testing.T) {
 				t.Fatalf("replay: %d sessions (%v), want %d", sent.Sessions, err, len(streams)*copies)
 			}
 			n := uint64(len(streams) * copies)
-			waitFor(t, "sessions end", func() bool { return c.endedTotal() >= n })
+			testutil.WaitFor(t, "sessions end", func() bool { return c.endedTotal() >= n })
 			var want uint64
 			for _, k := range seq.Totals.Records {
 				want += k
 			}
 			want *= uint64(copies)
-			waitFor(t, "records delivered", func() bool { return c.q.Stats.Records.Load() >= want })
+			testutil.WaitFor(t, "records delivered", func() bool { return c.q.Stats.Records.Load() >= want })
 			got := map[string]uint64{}
 			seqs := map[uint64]int{}
 			var r rec
-			for _, l := range c.sink.slice(0, c.sink.len()) {
+			for _, l := range c.sink.Lines(0, c.sink.Len()) {
 				r = rec{}
 				if err := json.Unmarshal(l, &r); err != nil {
 					t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
@@ -27,49 +28,19 @@ import (
 // -race: generous, and never a timing assertion).
 const waitLimit = 60 * time.Second
 
-// memSink keeps a copy of every record line, in the order the queue delivers them.
-type memSink struct {
-	mu    sync.Mutex
-	lines [][]byte
-}
-
-func (m *memSink) Name() string { return "mem" }
-func (m *memSink) Write(b *record.Batch) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := 0; i < b.Len(); i++ {
-		m.lines = append(m.lines, bytes.Clone(b.Record(i)))
-	}
-	return nil
-}
-func (m *memSink) Flush() error { return nil }
-func (m *memSink) Close() error { return nil }
-
-func (m *memSink) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.lines)
-}
-
-func (m *memSink) slice(from, to int) [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.lines[from:to]
-}
-
 // collector is an in-process bmpstream: BMP server on 127.0.0.1:0, a blocking queue and
 // the memory sink.
 type collector struct {
 	srv      *server.Server
 	q        *publisher.Queue
-	sink     *memSink
+	sink     *sinktest.MemSink
 	counters *session.Counters
 	addr     string
 }
 
 func startCollector(t *testing.T) *collector {
 	t.Helper()
-	c := &collector{sink: &memSink{}, counters: &session.Counters{}}
+	c := &collector{sink: sinktest.New(), counters: &session.Counters{}}
 	c.q = publisher.NewQueue(c.sink, 8, publisher.Block)
 	c.srv = server.New(server.Config{Listen: "127.0.0.1:0", Publisher: c.q,
 		Session: session.Config{Counters: c.counters}})
@@ -121,7 +92,7 @@ func (c *collector) snapshot() snapshot {
 	for _, r := range server.EndReasons {
 		s.ended[r] = c.srv.Stats.Ended(r)
 	}
-	s.lines = c.sink.len()
+	s.lines = c.sink.Len()
 	return s
 }
 
@@ -131,18 +102,6 @@ func (s snapshot) endedTotal() uint64 {
 		n += v
 	}
 	return n
-}
-
-// waitFor polls cond until it holds or waitLimit passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", waitLimit, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // bmpTypeNames name the collector's message counters (index 7 counts every other type).
@@ -464,10 +423,10 @@ func (c *collector) replaySession(t *testing.T, st capture.Stream) *sessionSumma
 		t.Errorf("%s: replay sent %d sessions, %d messages, %d bytes; want 1, %d, %d",
 			st.Name, sent.Sessions, sent.Messages, sent.Bytes, walk.Messages, len(st.Data))
 	}
-	waitFor(t, st.Name+": session end", func() bool { return c.endedTotal() > before.endedTotal() })
+	testutil.WaitFor(t, st.Name+": session end", func() bool { return c.endedTotal() > before.endedTotal() })
 	// Every record of the session was handed to the queue before the session ended; wait
 	// until the sink has them all.
-	waitFor(t, st.Name+": records delivered", func() bool {
+	testutil.WaitFor(t, st.Name+": records delivered", func() bool {
 		var want uint64
 		for _, ty := range record.Types() {
 			want += c.counters.RecordCount(ty)
@@ -506,7 +465,7 @@ func (c *collector) replaySession(t *testing.T, st capture.Stream) *sessionSumma
 	s.AddPathMismatches = after.addPath - before.addPath
 	s.ASWidthMismatches = after.asWidth - before.asWidth
 
-	lines := c.sink.slice(before.lines, after.lines)
+	lines := c.sink.Lines(before.lines, after.lines)
 	if uint64(len(lines)) != after.records-before.records {
 		t.Errorf("%s: sink received %d records, collector counted %d", st.Name, len(lines), after.records-before.records)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/bmpstream/bmpstream/internal/kafkatest"
+	"github.com/bmpstream/bmpstream/internal/testutil"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
@@ -142,11 +143,11 @@ func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outage
 		fed <- nil
 	}()
 
-	waitFor(t, "a quarter of the records delivered", func() bool { return s.Stats.Delivered.Load() >= uint64(st.records/4) })
+	testutil.WaitFor(t, "a quarter of the records delivered", func() bool { return s.Stats.Delivered.Load() >= uint64(st.records/4) })
 	b.stop()
 	t.Logf("%s: broker stopped after %d of %d records delivered", time.Since(t0).Round(time.Millisecond), s.Stats.Delivered.Load(), st.records)
 	outage := time.Now()
-	waitFor(t, "Ready to report the outage", func() bool { return s.Ready() != nil })
+	testutil.WaitFor(t, "Ready to report the outage", func() bool { return s.Ready() != nil })
 	res.notReady = true
 	time.Sleep(min(down/4, 2*time.Second))
 	res.heapStart = liveHeap()
@@ -158,7 +159,7 @@ func runOutage(t *testing.T, down time.Duration, policy publisher.Policy) outage
 		t.Fatal(err)
 	}
 	// With the drop policy nothing may be left to write: the sink's monitor notices.
-	waitFor(t, "Ready after the broker came back", func() bool { return s.Ready() == nil })
+	testutil.WaitFor(t, "Ready after the broker came back", func() bool { return s.Ready() == nil })
 	if err := q.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -149,15 +149,3 @@ func newSink(t testing.TB, cfg Config) *Sink {
 func allTopics(prefix string, split bool) []string {
 	return append(ParsedTopics(prefix, split), prefix+".raw")
 }
-
-// waitFor polls cond until it holds, or fails the test after kafkatest.WaitLimit.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(kafkatest.WaitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

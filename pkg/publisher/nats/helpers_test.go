@@ -197,17 +197,6 @@ func readCapture(t testing.TB, rel string) []byte {
 	return b
 }
 
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(120 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // got is one received message.
 type got struct {
 	subject, hash, peerHash, id string
@@ -239,7 +228,7 @@ func (in *inbox) drain(t testing.TB, nc *natsgo.Conn, s *natsgo.Subscription) []
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the subscriber's handler", func() bool {
+	testutil.WaitFor(t, "the subscriber's handler", func() bool {
 		n, _, _ := s.Pending()
 		d, _ := s.Delivered()
 		return n == 0 && uint64(in.len()) == uint64(d)

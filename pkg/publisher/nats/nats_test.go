@@ -46,9 +46,9 @@ func routers(t *testing.T, c *collector, prefixes int) map[string][]ref {
 	v4, v6 := hashOf("127.0.0.1"), hashOf("::1")
 	want[v4] = c.router(t, false, genStream(t, gen.StreamSpec{Prefixes: prefixes, PerUpdate: 7, IPv6: true}), true)
 	want[v6] = c.router(t, true, readCapture(t, "lab/frr84-mixed.bmp"), true)
-	waitFor(t, "first sessions", func() bool { return c.ended() >= 2 })
+	testutil.WaitFor(t, "first sessions", func() bool { return c.ended() >= 2 })
 	want[v4] = append(want[v4], c.router(t, false, readCapture(t, "lab/gobgp310deb-mixed.bmp"), true)...)
-	waitFor(t, "all sessions", func() bool { return c.ended() >= 3 })
+	testutil.WaitFor(t, "all sessions", func() bool { return c.ended() >= 3 })
 	return want
 }
 
@@ -85,7 +85,7 @@ func TestCoreNATS(t *testing.T) {
 	want := routers(t, c, 20000)
 	c.stop()
 	n := total(want)
-	waitFor(t, "messages", func() bool { return in.len() >= n })
+	testutil.WaitFor(t, "messages", func() bool { return in.len() >= n })
 	msgs := in.drain(t, sub, s) // anything beyond n would arrive before the PONG
 	if d, _ := s.Dropped(); d != 0 {
 		t.Fatalf("subscriber dropped %d", d)
@@ -213,14 +213,14 @@ func TestJetStreamServerRestart(t *testing.T) {
 	want[v6] = c.router(t, true, readCapture(t, "lab/gobgp310deb-mixed.bmp"), true)
 	n := total(want)
 	st := c.sink.Stats()
-	waitFor(t, "a third of the records", func() bool { return st.Published.Load() >= uint64(n/3) })
+	testutil.WaitFor(t, "a third of the records", func() bool { return st.Published.Load() >= uint64(n/3) })
 	ns.Shutdown()
 	ns.WaitForShutdown()
-	waitFor(t, "the sink to see the outage", func() bool { return st.Disconnects.Load() >= 1 })
+	testutil.WaitFor(t, "the sink to see the outage", func() bool { return st.Disconnects.Load() >= 1 })
 	published := st.Published.Load()
 	time.Sleep(500 * time.Millisecond) // an outage, not a blip (not an assertion)
 	ns2 := startNATS(t, dir, int(port))
-	waitFor(t, "all sessions", func() bool { return c.ended() >= 2 })
+	testutil.WaitFor(t, "all sessions", func() bool { return c.ended() >= 2 })
 	c.stop()
 	if published >= uint64(n) {
 		t.Fatalf("the restart came too late: %d of %d records published before it", published, n)
@@ -277,14 +277,14 @@ func TestCoreNATSReconnect(t *testing.T) {
 		}
 	}
 	write(part(0, third))
-	waitFor(t, "the first third", func() bool { return st.Published.Load() >= uint64(5*(third-2)) })
+	testutil.WaitFor(t, "the first third", func() bool { return st.Published.Load() >= uint64(5*(third-2)) })
 	ns.Shutdown()
 	ns.WaitForShutdown()
-	waitFor(t, "the sink to see the outage", func() bool { return st.Disconnects.Load() >= 1 })
+	testutil.WaitFor(t, "the sink to see the outage", func() bool { return st.Disconnects.Load() >= 1 })
 	write(part(third, 2*third))
-	waitFor(t, "losses during the outage", func() bool { return st.Lost.Load() > 0 })
+	testutil.WaitFor(t, "losses during the outage", func() bool { return st.Lost.Load() > 0 })
 	ns2 := startNATS(t, dir, int(port))
-	waitFor(t, "the reconnect", func() bool { return st.Reconnects.Load() >= 1 })
+	testutil.WaitFor(t, "the reconnect", func() bool { return st.Reconnects.Load() >= 1 })
 	sub, err := natsgo.Connect(ns2.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +301,7 @@ func TestCoreNATSReconnect(t *testing.T) {
 	sub.Flush()
 	write(part(2*third, len(msgs)))
 	conn.Close()
-	waitFor(t, "the session", func() bool { return c.ended() >= 1 })
+	testutil.WaitFor(t, "the session", func() bool { return c.ended() >= 1 })
 	c.stop()
 	if got := st.Published.Load() + st.Lost.Load(); got != uint64(len(want)) {
 		t.Fatalf("published %d + lost %d = %d, want %d", st.Published.Load(), st.Lost.Load(), got, len(want))
@@ -309,7 +309,7 @@ func TestCoreNATSReconnect(t *testing.T) {
 	if c.q.Stats.Failed.Load() != st.Lost.Load() {
 		t.Fatalf("queue failed %d, sink lost %d", c.q.Stats.Failed.Load(), st.Lost.Load())
 	}
-	waitFor(t, "the last third", func() bool { return in.len() >= len(tail) })
+	testutil.WaitFor(t, "the last third", func() bool { return in.len() >= len(tail) })
 	received := in.drain(t, sub, s)
 	// What arrived after the subscription is an in-order subsequence of the reference
 	// that ends with every record of the last third.
@@ -354,8 +354,8 @@ func TestStartBeforeServer(t *testing.T) {
 	}
 	want := map[string][]ref{hashOf("127.0.0.1"): c.router(t, false, readCapture(t, "lab/frr84-mixed.bmp"), true)}
 	ns := startNATS(t, t.TempDir(), int(port))
-	waitFor(t, "readiness", func() bool { return c.sink.Ready() == nil })
-	waitFor(t, "the session", func() bool { return c.ended() >= 1 })
+	testutil.WaitFor(t, "readiness", func() bool { return c.sink.Ready() == nil })
+	testutil.WaitFor(t, "the session", func() bool { return c.ended() >= 1 })
 	c.stop()
 	unique, dups := dedupe(t, readStream(t, ns.ClientURL(), "goBMP"))
 	if dups != 0 {
