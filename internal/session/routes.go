@@ -137,6 +137,12 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 	}
 	t := recordTypeOf(f)
 	ipv4 := f.AFI == bgp.AFIIPv4
+	// goBMP's route hash: kind, router hash, peer hash (constant here), then the prefix.
+	kind := "unicast"
+	if t == record.TypeMulticastPrefix {
+		kind = "multicast"
+	}
+	s.prefixMD5.SetBase(s.parts.Reset().Str(kind).Str(s.router.RouterHash).Str(p.fields.PeerHash).Written())
 	for i := range prefixes {
 		pf := &prefixes[i]
 		r.Kind = t
@@ -175,12 +181,8 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 		if pf.HasPathID {
 			pathID = uint64(pf.PathID)
 		}
-		kind := "unicast"
-		if t == record.TypeMulticastPrefix {
-			kind = "multicast"
-		}
-		r.Hash = s.parts.Reset().Str(kind).Str(s.router.RouterHash).Str(p.fields.PeerHash).
-			Addr(pf.Prefix.Addr()).Uint(uint64(pf.Prefix.Bits())).Bool(ipv4).Uint(pathID).Labels(pf.Labels).Sum()
+		r.Hash = s.prefixMD5.Sum(s.parts.Reset().Addr(pf.Prefix.Addr()).Uint(uint64(pf.Prefix.Bits())).
+			Bool(ipv4).Uint(pathID).Labels(pf.Labels).Written())
 		s.add(r, t, ipv4, p.hash)
 	}
 }

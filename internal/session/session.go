@@ -78,9 +78,11 @@ type Session struct {
 	attrs record.BaseAttrs
 	pfx   record.UnicastPrefix
 	parts record.Parts
-	scr   attrScratch
-	v4    v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
-	log   logLimiter
+	// prefixMD5 hashes route records (see record.PrefixedMD5).
+	prefixMD5 record.PrefixedMD5
+	scr       attrScratch
+	v4        v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
+	log       logLimiter
 	// Context and section handed to family handlers, reused.
 	fctx Ctx
 	fsec Section

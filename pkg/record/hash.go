@@ -2,8 +2,10 @@ package record
 
 import (
 	"crypto/md5"
+	"encoding"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"net/netip"
 	"strconv"
 )
@@ -90,3 +92,48 @@ func (p *Parts) Labels(ls []uint32) *Parts {
 }
 
 func (p *Parts) Sum() MD5 { return md5.Sum(p.b) }
+
+// PrefixedMD5 computes MD5 digests of inputs that share a constant beginning (goBMP's
+// route hashes start with the record kind, the router hash and the peer hash: 74 bytes,
+// more than one MD5 block). It keeps the MD5 state after the whole blocks of that
+// beginning, so each digest compresses only the blocks that differ.
+type PrefixedMD5 struct {
+	h     hash.Hash
+	base  []byte // the constant beginning
+	state []byte // MD5 state after base's whole blocks
+	tail  []byte // base's bytes after its whole blocks
+	buf   []byte
+	out   [md5.Size]byte
+}
+
+// SetBase sets the constant beginning; it is a no-op when it did not change.
+func (p *PrefixedMD5) SetBase(base []byte) {
+	if p.h != nil && string(p.base) == string(base) {
+		return
+	}
+	if p.h == nil {
+		p.h = md5.New()
+	}
+	p.base = append(p.base[:0], base...)
+	n := len(base) / md5.BlockSize * md5.BlockSize
+	p.h.Reset()
+	p.h.Write(base[:n])
+	p.state, _ = p.h.(encoding.BinaryAppender).AppendBinary(p.state[:0])
+	p.tail = append(p.tail[:0], base[n:]...)
+}
+
+// Sum returns MD5(base ‖ rest).
+func (p *PrefixedMD5) Sum(rest []byte) MD5 {
+	if err := p.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err != nil {
+		// Cannot happen (the state was produced by the same implementation): fall back.
+		p.buf = append(append(p.buf[:0], p.base...), rest...)
+		return md5.Sum(p.buf)
+	}
+	p.buf = append(append(p.buf[:0], p.tail...), rest...)
+	p.h.Write(p.buf)
+	p.h.Sum(p.out[:0])
+	return MD5(p.out)
+}
+
+// Written returns the parts written so far (e.g. as a PrefixedMD5 base or rest).
+func (p *Parts) Written() []byte { return p.b }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"crypto/md5"
 	"encoding/json"
 	"net/netip"
 	"reflect"
@@ -264,3 +265,31 @@ func TestCachedFragments(t *testing.T) {
 	st := &Stats{Head: Head{Sequence: 1}, RouterFields: cached.RouterFields, PeerFields: cached.PeerFields}
 	roundTrip(t, st)
 }
+
+func TestPrefixedMD5(t *testing.T) {
+	var p PrefixedMD5
+	var parts Parts
+	for _, base := range []string{"", "short", strings.Repeat("x", 64), strings.Repeat("y", 74), strings.Repeat("z", 130)} {
+		p.SetBase([]byte(base))
+		for _, rest := range []string{"", "10.0.0.0\x0024\x00", strings.Repeat("r", 70)} {
+			got := p.Sum([]byte(rest))
+			exp := md5Sum([]byte(base + rest))
+			if got != exp {
+				t.Fatalf("base %d bytes, rest %d bytes: %x, want %x", len(base), len(rest), got, exp)
+			}
+		}
+	}
+	// The unicast recipe through PrefixedMD5 equals the one-shot recipe.
+	rh, ph := "d0f88d6c87767262ba8e93d6acccd784", "f12cfb7950a4c1a9c4e2f8fb50a0bbfb"
+	p.SetBase(parts.Reset().Str("unicast").Str(rh).Str(ph).Written())
+	var rest Parts
+	got := p.Sum(rest.Reset().Str("198.51.100.0").Uint(24).Bool(true).Uint(0).Labels(nil).Written())
+	if got.String() != "5f148289a7b65f01c4f6f88f69168ac4" {
+		t.Fatalf("unicast hash %s", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { p.Sum([]byte("10.0.0.0\x0024\x00")) }); n != 0 {
+		t.Fatalf("%v allocations per Sum", n)
+	}
+}
+
+func md5Sum(b []byte) MD5 { return MD5(md5.Sum(b)) }
