@@ -36,7 +36,7 @@ import (
 
 // DefaultPorts are the collector ports used when Options.Ports is nil: 1790 (the
 // Wireshark/pmacct convention), 5000 (OpenBMP, GoBMP), 10000 (NetGauze tests) and 11019
-// (the IANA-registered BMP port, also used by FRR and Huawei examples).
+// (a port common in router configuration examples).
 var DefaultPorts = []uint16{1790, 5000, 10000, 11019}
 
 // Options controls how captures are turned into streams.
