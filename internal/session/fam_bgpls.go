@@ -38,7 +38,7 @@ var lsScratchPool = sync.Pool{New: func() any { return new(lsScratch) }}
 func handleBGPLS(c *Ctx, sec *Section) bool {
 	if sec.EOR {
 		n := record.LSNode{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()}, RouterFields: c.Router,
-			PeerFields: c.PeerFields, RIBFlags: c.RIB, IsEOR: true, AFI: sec.Family.AFI, SAFI: sec.Family.SAFI}
+			PeerFields: c.PeerFields, RIBFlags: c.RIB, EORFields: record.EORFields{IsEOR: true, AFI: sec.Family.AFI, SAFI: sec.Family.SAFI}}
 		c.Emit(&n, record.TypeLSNode, false)
 		return true
 	}

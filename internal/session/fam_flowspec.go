@@ -26,7 +26,7 @@ func flowspecFamily(c *Ctx, sec *Section) bool {
 		}
 		r := record.Flowspec{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()},
 			RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
-			SpecHash: bgp.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), IsEOR: sec.EOR, AFI: f.AFI, SAFI: f.SAFI}
+			SpecHash: bgp.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), EORFields: record.EORFields{IsEOR: sec.EOR, AFI: f.AFI, SAFI: f.SAFI}}
 		c.Emit(&r, record.TypeFlowspec, ipv4)
 		return true
 	}

@@ -20,7 +20,7 @@ func srPolicyFamily(c *Ctx, sec *Section) bool {
 	ipv4 := f.AFI == bgp.AFIIPv4
 	if sec.EOR {
 		r := record.SRPolicy{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()},
-			RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4, IsEOR: true, AFI: f.AFI, SAFI: f.SAFI}
+			RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4, EORFields: record.EORFields{IsEOR: true, AFI: f.AFI, SAFI: f.SAFI}}
 		c.Emit(&r, record.TypeSRPolicy, ipv4)
 		return true
 	}

@@ -102,9 +102,7 @@ type LSNode struct {
 	// "49.0901", several joined by ","); always present.
 	AreaID string   `json:"area_id"`
 	MTID   []LSMTID `json:"mt_id_tlv,omitempty"`
-	IsEOR  bool     `json:"is_eor,omitempty"`
-	AFI    uint16   `json:"afi,omitempty"`
-	SAFI   uint8    `json:"safi,omitempty"`
+	EORFields
 	LSAttrFields
 	RIBFlags
 	V4Fields

@@ -94,7 +94,7 @@ func TestRoundTripBGPLS(t *testing.T) {
 	sid := &LSSRv6SID{Head: head, RouterFields: router, PeerFields: peer, LSHeader: lsHeader(), MTID: &LSMTID{MTID: 2}, LocalNodeASN: 65000,
 		SRv6SID: netip.MustParseAddr("fc00:0:1::"), LSAttrFields: fullLSAttrs(), RIBFlags: rib}
 	roundTrip(t, sid)
-	eor := &LSNode{Head: Head{Action: ActionDel, Sequence: 1}, IsEOR: true, AFI: 16388, SAFI: 72}
+	eor := &LSNode{Head: Head{Action: ActionDel, Sequence: 1}, EORFields: EORFields{IsEOR: true, AFI: 16388, SAFI: 72}}
 	roundTrip(t, eor)
 
 	checks := []struct {

@@ -143,3 +143,27 @@ func appendEOR(o *obj, eor bool, afi uint16, safi uint8) {
 	o.u64("afi", uint64(afi))
 	o.u64("safi", uint64(safi))
 }
+
+// PathFields are a route record's ADD-PATH path identifier and origin AS; present with
+// value 0 is not absent, hence the pointers (set with SetPathID / SetOriginAS, which do
+// not allocate).
+type PathFields struct {
+	OriginAS *uint32 `json:"origin_as,omitempty"`
+	PathID   *uint32 `json:"path_id,omitempty"`
+
+	originAS, pathID uint32
+}
+
+// SetPathID sets the ADD-PATH path identifier.
+func (p *PathFields) SetPathID(id uint32) { p.pathID = id; p.PathID = &p.pathID }
+
+// SetOriginAS sets the origin AS.
+func (p *PathFields) SetOriginAS(as uint32) { p.originAS = as; p.OriginAS = &p.originAS }
+
+// EORFields mark an End-of-RIB record and tell the family it ends (afi and safi are
+// written only on End-of-RIB records, by appendEOR).
+type EORFields struct {
+	IsEOR bool   `json:"is_eor,omitempty"`
+	AFI   uint16 `json:"afi,omitempty"`
+	SAFI  uint8  `json:"safi,omitempty"`
+}

@@ -18,10 +18,8 @@ type Flowspec struct {
 	// BaseAttrs is the UPDATE's attribute set on announcements.
 	BaseAttrs     *BaseAttrs `json:"base_attrs,omitempty"`
 	IsIPv4        bool       `json:"is_ipv4"`
-	OriginAS      *uint32    `json:"origin_as,omitempty"`
 	Nexthop       netip.Addr `json:"nexthop,omitzero"`
 	IsNexthopIPv4 bool       `json:"is_nexthop_ipv4,omitempty"`
-	PathID        *uint32    `json:"path_id,omitempty"`
 	// SpecHash is goBMP's key (MD5 over the AF byte and the component bytes, prefixed with
 	// the RD text for SAFI 134), in hex.
 	SpecHash string `json:"spec_hash"`
@@ -33,22 +31,11 @@ type Flowspec struct {
 	// Actions are the traffic filtering actions of the UPDATE's extended communities
 	// (announcements only).
 	Actions []FlowspecAction `json:"actions,omitempty"`
-	// IsEOR marks a withdraw-all that is also an End-of-RIB (an UPDATE with only the
-	// empty MP_UNREACH_NLRI); AFI and SAFI are set on withdraw-all records.
-	IsEOR bool   `json:"is_eor,omitempty"`
-	AFI   uint16 `json:"afi,omitempty"`
-	SAFI  uint8  `json:"safi,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	V4Fields
-
-	pathID, originAS uint32
 }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (f *Flowspec) SetPathID(id uint32) { f.pathID = id; f.PathID = &f.pathID }
-
-// SetOriginAS sets the origin AS.
-func (f *Flowspec) SetOriginAS(as uint32) { f.originAS = as; f.OriginAS = &f.originAS }
 
 // FlowspecComponent is one component of a rule. Types 1 and 2 carry a prefix (and, for
 // IPv6, an offset, absent when 0); the others a list of operator/value pairs.

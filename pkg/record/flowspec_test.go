@@ -79,7 +79,7 @@ func TestRoundTripFlowspec(t *testing.T) {
 	if s := string(inf.AppendJSON(nil)); !json.Valid([]byte(s)) || !strings.Contains(s, `"rate_text":"+Inf"`) {
 		t.Errorf("infinite rate: %s", s)
 	}
-	wa := &Flowspec{Head: Head{Action: ActionDel, Sequence: 9}, SpecHash: "withdraw-all:192.0.2.2:0:0", IsEOR: true, AFI: 2, SAFI: 134}
+	wa := &Flowspec{Head: Head{Action: ActionDel, Sequence: 9}, SpecHash: "withdraw-all:192.0.2.2:0:0", EORFields: EORFields{IsEOR: true, AFI: 2, SAFI: 134}}
 	roundTrip(t, wa)
 	if s := string(wa.AppendJSON(nil)); !strings.Contains(s, `"spec_hash":"withdraw-all:192.0.2.2:0:0","is_eor":true,"afi":2,"safi":134`) || strings.Contains(s, `"spec"`) {
 		t.Errorf("withdraw-all: %s", s)
@@ -140,7 +140,7 @@ func TestRoundTripSRPolicy(t *testing.T) {
 	if o := string(del.AppendJSON(nil)); !strings.Contains(o, `"distinguisher":0,"color":0,"endpoint":"2001:db8::9","tunnel_encap_malformed":true`) {
 		t.Errorf("withdrawal: %s", o)
 	}
-	eor := &SRPolicy{Head: Head{Action: ActionDel, Sequence: 6}, IsIPv4: true, IsEOR: true, AFI: 1, SAFI: 73}
+	eor := &SRPolicy{Head: Head{Action: ActionDel, Sequence: 6}, IsIPv4: true, EORFields: EORFields{IsEOR: true, AFI: 1, SAFI: 73}}
 	roundTrip(t, eor)
 	if o := string(eor.AppendJSON(nil)); !strings.Contains(o, `"is_ipv4":true,"is_eor":true,"afi":1,"safi":73,"is_adj_rib_in_post_policy"`) {
 		t.Errorf("eor: %s", o)

@@ -19,11 +19,9 @@ type L3VPNPrefix struct {
 	// PrefixLen is always present on a route record (0 for a default route).
 	PrefixLen        *uint8     `json:"prefix_len,omitempty"`
 	IsIPv4           bool       `json:"is_ipv4"`
-	OriginAS         *uint32    `json:"origin_as,omitempty"`
 	Nexthop          netip.Addr `json:"nexthop,omitzero"`
 	NexthopLinkLocal netip.Addr `json:"nexthop_link_local,omitzero"`
 	IsNexthopIPv4    bool       `json:"is_nexthop_ipv4"`
-	PathID           *uint32    `json:"path_id,omitempty"`
 	// Labels are the label values (20 bits) of the label stack; a withdrawal carries the
 	// label field it was sent with (RFC 8277 section 2.4: 0x800000 gives 524288).
 	Labels []uint32 `json:"labels,omitempty"`
@@ -36,15 +34,13 @@ type L3VPNPrefix struct {
 	// extended community and BGP Prefix-SID attribute, as on unicast_prefix.
 	OriginValidation string     `json:"origin_validation,omitempty"`
 	PrefixSID        *PrefixSID `json:"prefix_sid,omitempty"`
-	IsEOR            bool       `json:"is_eor,omitempty"`
-	AFI              uint16     `json:"afi,omitempty"`
-	SAFI             uint8      `json:"safi,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	V4Fields
 
-	prefixLen        uint8
-	rdType           uint16
-	pathID, originAS uint32
+	prefixLen uint8
+	rdType    uint16
 }
 
 // SetPrefix sets Prefix and PrefixLen without allocating.
@@ -59,12 +55,6 @@ func (v *L3VPNPrefix) SetRD(text string, typ uint16) {
 	v.VPNRD, v.rdType = text, typ
 	v.VPNRDType = &v.rdType
 }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (v *L3VPNPrefix) SetPathID(id uint32) { v.pathID = id; v.PathID = &v.pathID }
-
-// SetOriginAS sets the origin AS.
-func (v *L3VPNPrefix) SetOriginAS(as uint32) { v.originAS = as; v.OriginAS = &v.originAS }
 
 // AppendJSON appends the record as one JSON object.
 func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {

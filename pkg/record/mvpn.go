@@ -40,17 +40,16 @@ type MVPNPrefix struct {
 	PrefixLen     *uint8     `json:"prefix_len,omitempty"`
 	Labels        []uint32   `json:"labels,omitempty"`
 	IsIPv4        bool       `json:"is_ipv4"`
-	OriginAS      *uint32    `json:"origin_as,omitempty"`
 	Nexthop       netip.Addr `json:"nexthop,omitzero"`
 	IsNexthopIPv4 bool       `json:"is_nexthop_ipv4"`
-	PathID        *uint32    `json:"path_id,omitempty"`
 	IsEOR         bool       `json:"is_eor,omitempty"`
+	PathFields
 	RIBFlags
 	V4Fields
 
-	routeType                  uint8
-	prefixLen                  uint8
-	sourceAS, originAS, pathID uint32
+	routeType uint8
+	prefixLen uint8
+	sourceAS  uint32
 }
 
 // SetRouteType sets RouteType.
@@ -64,12 +63,6 @@ func (m *MVPNPrefix) SetPrefix(p netip.Prefix) {
 
 // SetSourceAS sets SourceAS.
 func (m *MVPNPrefix) SetSourceAS(as uint32) { m.sourceAS = as; m.SourceAS = &m.sourceAS }
-
-// SetOriginAS sets OriginAS.
-func (m *MVPNPrefix) SetOriginAS(as uint32) { m.originAS = as; m.OriginAS = &m.originAS }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (m *MVPNPrefix) SetPathID(id uint32) { m.pathID = id; m.PathID = &m.pathID }
 
 // AppendJSON appends the record as one JSON object.
 func (m *MVPNPrefix) AppendJSON(dst []byte) []byte {

@@ -148,7 +148,7 @@ func TestRoundTripUnicast(t *testing.T) {
 	if cached := string(u.AppendJSON(nil)); cached != out {
 		t.Fatalf("cached base_attrs encoding differs:\n%s\n%s", out, cached)
 	}
-	eor := &UnicastPrefix{Head: Head{Action: ActionDel, Sequence: 1}, IsEOR: true, IsIPv4: false}
+	eor := &UnicastPrefix{Head: Head{Action: ActionDel, Sequence: 1}, EORFields: EORFields{IsEOR: true}, IsIPv4: false}
 	roundTrip(t, eor)
 	if s := string(eor.AppendJSON(nil)); strings.Contains(s, `"prefix":`) || !strings.Contains(s, `"is_eor":true`) {
 		t.Fatalf("EoR record: %s", s)

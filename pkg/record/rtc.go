@@ -16,33 +16,22 @@ type RTCPrefix struct {
 	// Length is the NLRI prefix length in bits, on every route record: 0 (the default
 	// route target, membership of all), 32 (origin AS only) to 96 (a whole route target).
 	Length *uint8 `json:"length,omitempty"`
-	// OriginAS is present when Length is 32 or more.
-	OriginAS *uint32 `json:"origin_as,omitempty"`
 	// RouteTarget is the route target ("65000:100", "192.0.2.1:7", "4200000001:7") when
 	// Length is 96; for a route target prefix (33 to 95) the bytes present, in hex.
 	RouteTarget   string     `json:"route_target,omitempty"`
 	IsIPv4        bool       `json:"is_ipv4"`
 	Nexthop       netip.Addr `json:"nexthop,omitzero"`
 	IsNexthopIPv4 bool       `json:"is_nexthop_ipv4"`
-	PathID        *uint32    `json:"path_id,omitempty"`
-	IsEOR         bool       `json:"is_eor,omitempty"`
-	AFI           uint16     `json:"afi,omitempty"`
-	SAFI          uint8      `json:"safi,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	V4Fields
 
-	length           uint8
-	originAS, pathID uint32
+	length uint8
 }
 
 // SetLength sets Length.
 func (r *RTCPrefix) SetLength(l uint8) { r.length = l; r.Length = &r.length }
-
-// SetOriginAS sets OriginAS.
-func (r *RTCPrefix) SetOriginAS(as uint32) { r.originAS = as; r.OriginAS = &r.originAS }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (r *RTCPrefix) SetPathID(id uint32) { r.pathID = id; r.PathID = &r.pathID }
 
 // AppendJSON appends the record as one JSON object.
 func (r *RTCPrefix) AppendJSON(dst []byte) []byte {

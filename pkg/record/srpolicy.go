@@ -13,10 +13,8 @@ type SRPolicy struct {
 	PeerFields
 	BaseAttrs     *BaseAttrs `json:"base_attrs,omitempty"`
 	IsIPv4        bool       `json:"is_ipv4"`
-	OriginAS      *uint32    `json:"origin_as,omitempty"`
 	Nexthop       netip.Addr `json:"nexthop,omitzero"`
 	IsNexthopIPv4 bool       `json:"is_nexthop_ipv4,omitempty"`
-	PathID        *uint32    `json:"path_id,omitempty"`
 	Distinguisher uint32     `json:"distinguisher"`
 	Color         uint32     `json:"color"`
 	// Endpoint is the policy endpoint as an address (goBMP renders its bytes in base64).
@@ -25,21 +23,12 @@ type SRPolicy struct {
 	*SRPolicyCandidatePath
 	// TunnelEncapMalformed is set when the UPDATE's Tunnel Encapsulation attribute did not
 	// decode (the candidate path fields are then absent).
-	TunnelEncapMalformed bool   `json:"tunnel_encap_malformed,omitempty"`
-	IsEOR                bool   `json:"is_eor,omitempty"`
-	AFI                  uint16 `json:"afi,omitempty"`
-	SAFI                 uint8  `json:"safi,omitempty"`
+	TunnelEncapMalformed bool `json:"tunnel_encap_malformed,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	V4Fields
-
-	pathID, originAS uint32
 }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (s *SRPolicy) SetPathID(id uint32) { s.pathID = id; s.PathID = &s.pathID }
-
-// SetOriginAS sets the origin AS.
-func (s *SRPolicy) SetOriginAS(as uint32) { s.originAS = as; s.OriginAS = &s.originAS }
 
 // SRPolicyCandidatePath is the content of an SR Policy tunnel TLV (RFC 9830 section 2.4),
 // with goBMP's field names.

@@ -19,29 +19,23 @@ type UnicastPrefix struct {
 	// PrefixLen is always present on a prefix record (0 for a default route).
 	PrefixLen *uint8     `json:"prefix_len,omitempty"`
 	IsIPv4    bool       `json:"is_ipv4"`
-	OriginAS  *uint32    `json:"origin_as,omitempty"`
 	Nexthop   netip.Addr `json:"nexthop,omitzero"`
 	// NexthopLinkLocal is the IPv6 link-local next hop when MP_REACH_NLRI carries two.
 	NexthopLinkLocal netip.Addr `json:"nexthop_link_local,omitzero"`
 	IsNexthopIPv4    bool       `json:"is_nexthop_ipv4"`
-	PathID           *uint32    `json:"path_id,omitempty"`
 	Labels           []uint32   `json:"labels,omitempty"`
 	// Color, OriginValidation and PrefixSID come from the UPDATE's Color and origin
 	// validation state extended communities and BGP Prefix-SID (see BaseAttrs.Route*).
 	Color            *uint32    `json:"color,omitempty"`
 	OriginValidation string     `json:"origin_validation,omitempty"`
 	PrefixSID        *PrefixSID `json:"prefix_sid,omitempty"`
-	IsEOR            bool       `json:"is_eor,omitempty"`
-	// AFI and SAFI tell the family of an End-of-RIB marker (e.g. SAFI 4 for labelled
-	// unicast); they are only present on End-of-RIB records.
-	AFI  uint16 `json:"afi,omitempty"`
-	SAFI uint8  `json:"safi,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	// V4Fields: BMPv4 path status and Route Monitoring TLVs (see v4.go).
 	V4Fields
 
-	prefixLen        uint8
-	pathID, originAS uint32
+	prefixLen uint8
 }
 
 // SetPrefix sets Prefix and PrefixLen without allocating.
@@ -50,12 +44,6 @@ func (u *UnicastPrefix) SetPrefix(p netip.Prefix) {
 	u.prefixLen = uint8(p.Bits())
 	u.PrefixLen = &u.prefixLen
 }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (u *UnicastPrefix) SetPathID(id uint32) { u.pathID = id; u.PathID = &u.pathID }
-
-// SetOriginAS sets the origin AS.
-func (u *UnicastPrefix) SetOriginAS(as uint32) { u.originAS = as; u.OriginAS = &u.originAS }
 
 // AppendJSON appends the record as one JSON object.
 func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {

@@ -24,10 +24,8 @@ type VPLSPrefix struct {
 	BaseAttrs *BaseAttrs `json:"base_attrs,omitempty"`
 	// IsIPv4 is true, as in goBMP (AFI 25 is not IPv6).
 	IsIPv4        bool       `json:"is_ipv4"`
-	OriginAS      *uint32    `json:"origin_as,omitempty"`
 	Nexthop       netip.Addr `json:"nexthop,omitzero"`
 	IsNexthopIPv4 bool       `json:"is_nexthop_ipv4"`
-	PathID        *uint32    `json:"path_id,omitempty"`
 	VPNRD         string     `json:"vpn_rd,omitempty"`
 	RFCType       string     `json:"rfc_type,omitempty"`
 	// RFC 4761 fields. LabelBase is the label value of the Label Base field; the block is
@@ -47,16 +45,14 @@ type VPLSPrefix struct {
 	MTU               *uint16 `json:"mtu,omitempty"`
 	// RouteTargets are the route target extended communities ("65000:100").
 	RouteTargets []string `json:"route_targets,omitempty"`
-	IsEOR        bool     `json:"is_eor,omitempty"`
-	AFI          uint16   `json:"afi,omitempty"`
-	SAFI         uint8    `json:"safi,omitempty"`
+	PathFields
+	EORFields
 	RIBFlags
 	V4Fields
 
-	ve                          [3]uint16
-	labelBase, labelEnd, pathID uint32
-	originAS                    uint32
-	l2                          struct {
+	ve                  [3]uint16
+	labelBase, labelEnd uint32
+	l2                  struct {
 		encap  uint8
 		cw, sd bool
 		mtu    uint16
@@ -82,12 +78,6 @@ func (v *VPLSPrefix) SetLayer2Info(encap uint8, controlWord, sequenced bool, mtu
 	v.l2.encap, v.l2.cw, v.l2.sd, v.l2.mtu = encap, controlWord, sequenced, mtu
 	v.EncapType, v.ControlWord, v.SequencedDelivery, v.MTU = &v.l2.encap, &v.l2.cw, &v.l2.sd, &v.l2.mtu
 }
-
-// SetPathID sets the ADD-PATH path identifier.
-func (v *VPLSPrefix) SetPathID(id uint32) { v.pathID = id; v.PathID = &v.pathID }
-
-// SetOriginAS sets the origin AS.
-func (v *VPLSPrefix) SetOriginAS(as uint32) { v.originAS = as; v.OriginAS = &v.originAS }
 
 // AppendJSON appends the record as one JSON object.
 func (v *VPLSPrefix) AppendJSON(dst []byte) []byte {

@@ -52,7 +52,7 @@ func TestRoundTripL3VPN(t *testing.T) {
 	if s := string(w.AppendJSON(nil)); strings.Contains(s, "nexthop") || strings.Contains(s, "base_attrs") || !strings.Contains(s, `"labels":[524288],"vpn_rd":"192.0.2.1:7","vpn_rd_type":1`) {
 		t.Fatalf("withdrawal: %s", s)
 	}
-	eor := &L3VPNPrefix{Head: Head{Action: ActionDel, Sequence: 5}, IsEOR: true, AFI: 2, SAFI: 128}
+	eor := &L3VPNPrefix{Head: Head{Action: ActionDel, Sequence: 5}, EORFields: EORFields{IsEOR: true, AFI: 2, SAFI: 128}}
 	roundTrip(t, eor)
 	if s := string(eor.AppendJSON(nil)); strings.Contains(s, "prefix") || strings.Contains(s, "vpn_rd") || strings.Contains(s, `"hash":`) ||
 		!strings.Contains(s, `"is_ipv4":false`) || !strings.Contains(s, `"is_eor":true,"afi":2,"safi":128`) {
@@ -74,7 +74,7 @@ func TestRoundTripRTC(t *testing.T) {
 	if s := string(d.AppendJSON(nil)); !strings.Contains(s, `"length":0,"is_ipv4":true`) || strings.Contains(s, "origin_as") || strings.Contains(s, "route_target") {
 		t.Fatalf("default RT withdrawal: %s", s)
 	}
-	roundTrip(t, &RTCPrefix{Head: Head{Action: ActionDel, Sequence: 3}, IsIPv4: true, IsEOR: true, AFI: 1, SAFI: 132})
+	roundTrip(t, &RTCPrefix{Head: Head{Action: ActionDel, Sequence: 3}, IsIPv4: true, EORFields: EORFields{IsEOR: true, AFI: 1, SAFI: 132}})
 }
 
 func TestRoundTripMVPN(t *testing.T) {
@@ -132,7 +132,7 @@ func TestRoundTripVPLS(t *testing.T) {
 	if s := string(zero.AppendJSON(nil)); strings.Contains(s, "label_block_end") {
 		t.Fatalf("block size 0 has an end: %s", s)
 	}
-	roundTrip(t, &VPLSPrefix{Head: Head{Action: ActionDel, Sequence: 4}, IsIPv4: true, IsEOR: true, AFI: 25, SAFI: 65})
+	roundTrip(t, &VPLSPrefix{Head: Head{Action: ActionDel, Sequence: 4}, IsIPv4: true, EORFields: EORFields{IsEOR: true, AFI: 25, SAFI: 65}})
 }
 
 func TestVPNTopicsAndAllocs(t *testing.T) {
