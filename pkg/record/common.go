@@ -160,6 +160,26 @@ func (p *PathFields) SetPathID(id uint32) { p.pathID = id; p.PathID = &p.pathID 
 // SetOriginAS sets the origin AS.
 func (p *PathFields) SetOriginAS(as uint32) { p.originAS = as; p.OriginAS = &p.originAS }
 
+// appendTo writes origin_as, the next hop (nexthop, nexthop_link_local and
+// is_nexthop_ipv4, when there is one) and path_id, in that order.
+func (p *PathFields) appendTo(o *obj, nh, linkLocal netip.Addr, nhIPv4 bool) {
+	appendRoute(o, p.OriginAS, p.PathID, nh, linkLocal, nhIPv4)
+}
+
+func appendRoute(o *obj, originAS, pathID *uint32, nh, linkLocal netip.Addr, nhIPv4 bool) {
+	if originAS != nil {
+		o.u64("origin_as", uint64(*originAS))
+	}
+	if nh.IsValid() {
+		o.addr("nexthop", nh)
+		o.addrOK("nexthop_link_local", linkLocal)
+		o.boolean("is_nexthop_ipv4", nhIPv4)
+	}
+	if pathID != nil {
+		o.u64("path_id", uint64(*pathID))
+	}
+}
+
 // EORFields mark an End-of-RIB record and tell the family it ends (afi and safi are
 // written only on End-of-RIB records, by appendEOR).
 type EORFields struct {

@@ -168,16 +168,7 @@ func (e *EVPN) AppendJSON(dst []byte) []byte {
 	e.RouterFields.appendTo(&o)
 	e.PeerFields.appendTo(&o)
 	o.boolean("is_ipv4", e.IsIPv4)
-	if e.OriginAS != nil {
-		o.u64("origin_as", uint64(*e.OriginAS))
-	}
-	if e.Nexthop.IsValid() {
-		o.addr("nexthop", e.Nexthop)
-		o.boolean("is_nexthop_ipv4", e.IsNexthopIPv4)
-	}
-	if e.PathID != nil {
-		o.u64("path_id", uint64(*e.PathID))
-	}
+	appendRoute(&o, e.OriginAS, e.PathID, e.Nexthop, netip.Addr{}, e.IsNexthopIPv4)
 	if e.RouteType != nil {
 		o.u64("route_type", uint64(*e.RouteType))
 	}

@@ -111,16 +111,7 @@ func (f *Flowspec) AppendJSON(dst []byte) []byte {
 	f.RouterFields.appendTo(&o)
 	f.PeerFields.appendTo(&o)
 	o.boolean("is_ipv4", f.IsIPv4)
-	if f.OriginAS != nil {
-		o.u64("origin_as", uint64(*f.OriginAS))
-	}
-	if f.Nexthop.IsValid() {
-		o.addr("nexthop", f.Nexthop)
-		o.boolean("is_nexthop_ipv4", f.IsNexthopIPv4)
-	}
-	if f.PathID != nil {
-		o.u64("path_id", uint64(*f.PathID))
-	}
+	f.PathFields.appendTo(&o, f.Nexthop, netip.Addr{}, f.IsNexthopIPv4)
 	o.str("spec_hash", f.SpecHash)
 	o.strNE("rd", f.RD)
 	o.strNE("rule", f.Rule)

@@ -68,17 +68,7 @@ func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
 		o.u64("prefix_len", uint64(*v.PrefixLen))
 	}
 	o.boolean("is_ipv4", v.IsIPv4)
-	if v.OriginAS != nil {
-		o.u64("origin_as", uint64(*v.OriginAS))
-	}
-	if v.Nexthop.IsValid() {
-		o.addr("nexthop", v.Nexthop)
-		o.addrOK("nexthop_link_local", v.NexthopLinkLocal)
-		o.boolean("is_nexthop_ipv4", v.IsNexthopIPv4)
-	}
-	if v.PathID != nil {
-		o.u64("path_id", uint64(*v.PathID))
-	}
+	v.PathFields.appendTo(&o, v.Nexthop, v.NexthopLinkLocal, v.IsNexthopIPv4)
 	if len(v.Labels) > 0 {
 		o.u32s("labels", v.Labels)
 	}

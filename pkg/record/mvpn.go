@@ -99,16 +99,7 @@ func (m *MVPNPrefix) AppendJSON(dst []byte) []byte {
 		o.u32s("labels", m.Labels)
 	}
 	o.boolean("is_ipv4", m.IsIPv4)
-	if m.OriginAS != nil {
-		o.u64("origin_as", uint64(*m.OriginAS))
-	}
-	if m.Nexthop.IsValid() {
-		o.addr("nexthop", m.Nexthop)
-		o.boolean("is_nexthop_ipv4", m.IsNexthopIPv4)
-	}
-	if m.PathID != nil {
-		o.u64("path_id", uint64(*m.PathID))
-	}
+	m.PathFields.appendTo(&o, m.Nexthop, netip.Addr{}, m.IsNexthopIPv4)
 	if m.IsEOR {
 		o.boolean("is_eor", true)
 	}

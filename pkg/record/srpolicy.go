@@ -134,16 +134,7 @@ func (s *SRPolicy) AppendJSON(dst []byte) []byte {
 	s.RouterFields.appendTo(&o)
 	s.PeerFields.appendTo(&o)
 	o.boolean("is_ipv4", s.IsIPv4)
-	if s.OriginAS != nil {
-		o.u64("origin_as", uint64(*s.OriginAS))
-	}
-	if s.Nexthop.IsValid() {
-		o.addr("nexthop", s.Nexthop)
-		o.boolean("is_nexthop_ipv4", s.IsNexthopIPv4)
-	}
-	if s.PathID != nil {
-		o.u64("path_id", uint64(*s.PathID))
-	}
+	s.PathFields.appendTo(&o, s.Nexthop, netip.Addr{}, s.IsNexthopIPv4)
 	if s.IsEOR {
 		o.boolean("is_eor", true)
 		o.u64("afi", uint64(s.AFI))

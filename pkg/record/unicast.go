@@ -66,17 +66,7 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 		o.u64("prefix_len", uint64(*u.PrefixLen))
 	}
 	o.boolean("is_ipv4", u.IsIPv4)
-	if u.OriginAS != nil {
-		o.u64("origin_as", uint64(*u.OriginAS))
-	}
-	if u.Nexthop.IsValid() {
-		o.addr("nexthop", u.Nexthop)
-		o.addrOK("nexthop_link_local", u.NexthopLinkLocal)
-		o.boolean("is_nexthop_ipv4", u.IsNexthopIPv4)
-	}
-	if u.PathID != nil {
-		o.u64("path_id", uint64(*u.PathID))
-	}
+	u.PathFields.appendTo(&o, u.Nexthop, u.NexthopLinkLocal, u.IsNexthopIPv4)
 	if len(u.Labels) > 0 {
 		o.u32s("labels", u.Labels)
 	}

@@ -87,16 +87,7 @@ func (v *VPLSPrefix) AppendJSON(dst []byte) []byte {
 	v.RouterFields.appendTo(&o)
 	v.PeerFields.appendTo(&o)
 	o.boolean("is_ipv4", v.IsIPv4)
-	if v.OriginAS != nil {
-		o.u64("origin_as", uint64(*v.OriginAS))
-	}
-	if v.Nexthop.IsValid() {
-		o.addr("nexthop", v.Nexthop)
-		o.boolean("is_nexthop_ipv4", v.IsNexthopIPv4)
-	}
-	if v.PathID != nil {
-		o.u64("path_id", uint64(*v.PathID))
-	}
+	v.PathFields.appendTo(&o, v.Nexthop, netip.Addr{}, v.IsNexthopIPv4)
 	o.strNE("vpn_rd", v.VPNRD)
 	o.strNE("rfc_type", v.RFCType)
 	for _, f := range [...]struct {
