@@ -50,7 +50,8 @@ func GoBMPMsgType(t Type, action string, ipv4, split bool) int {
 	case TypeRTC:
 		return always(194, 196)
 	case TypeMVPN:
-		return always(208, 210)
+		return always(208, 210) // SAFI 129; SAFI 5 (MCAST-VPN) is GoBMPMsgTypeMcastVPN
+
 	case TypeRaw:
 		return 255
 	case TypeRouter:
@@ -62,4 +63,13 @@ func GoBMPMsgType(t Type, action string, ipv4, split bool) int {
 		return 6
 	}
 	return 253
+}
+
+// GoBMPMsgTypeMcastVPN is goBMP's msg_type of an mvpn record of SAFI 5 (MCAST-VPN, RFC
+// 6514): 204 for IPv4, 206 for IPv6 (SAFI 129 records are 208/210, GoBMPMsgType's).
+func GoBMPMsgTypeMcastVPN(ipv4 bool) int {
+	if ipv4 {
+		return 204
+	}
+	return 206
 }

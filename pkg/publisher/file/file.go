@@ -5,6 +5,7 @@ package file
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -116,7 +117,11 @@ func hasRaw(b *record.Batch) bool {
 
 func (s *Sink) envelope(dst []byte, m *record.Meta, line []byte) []byte {
 	dst = append(dst, `{"msg_type":`...)
-	dst = strconv.AppendInt(dst, int64(record.GoBMPMsgType(m.Type, actionOf(line), m.IPv4, s.split)), 10)
+	msgType := record.GoBMPMsgType(m.Type, actionOf(line), m.IPv4, s.split)
+	if m.Type == record.TypeMVPN && !bytes.Contains(line, []byte(`"safi":129`)) {
+		msgType = record.GoBMPMsgTypeMcastVPN(m.IPv4) // goBMP numbers SAFI 5 apart
+	}
+	dst = strconv.AppendInt(dst, int64(msgType), 10)
 	if m.RouterHash != ([16]byte{}) {
 		dst = append(dst, `,"msg_hash":"`...)
 		dst = hex.AppendEncode(dst, m.RouterHash[:])

@@ -126,3 +126,22 @@ func TestCloseOnFIFO(t *testing.T) {
 		t.Fatalf("read %q", got)
 	}
 }
+
+// TestGoBMPEnvelopeMVPN: goBMP numbers MCAST-VPN (SAFI 5) 204/206 and MVPN (SAFI 129)
+// 208/210.
+func TestGoBMPEnvelopeMVPN(t *testing.T) {
+	var out bytes.Buffer
+	s := New("test", &out, Options{Format: GoBMP, SplitAF: true})
+	b := record.NewBatch()
+	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 1}, AFI: 1, SAFI: 5, IsIPv4: true}, record.Meta{Type: record.TypeMVPN, IPv4: true})
+	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 2}, AFI: 2, SAFI: 129}, record.Meta{Type: record.TypeMVPN})
+	if err := s.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	b.Release()
+	s.Flush()
+	ls := lines(out.String())
+	if len(ls) != 2 || !strings.HasPrefix(ls[0], `{"msg_type":204,`) || !strings.HasPrefix(ls[1], `{"msg_type":210,`) {
+		t.Fatalf("envelopes %q", ls)
+	}
+}
