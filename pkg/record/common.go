@@ -52,6 +52,8 @@ type PeerFields struct {
 	CollectorTimestamp time.Time `json:"collector_timestamp"`
 
 	enc []byte // see CacheInto
+	// Formatting caches of the two timestamps (per peer: one message after the other).
+	tsCache, ctsCache timeCache
 }
 
 // CacheInto encodes the fields into dst and keeps that encoding, so that the records of
@@ -80,8 +82,10 @@ func (p *PeerFields) appendTo(o *obj) {
 	o.u64("peer_asn", uint64(p.PeerASN))
 	o.addrOK("remote_bgp_id", p.PeerBGPID)
 	o.strNE("peer_rd", p.PeerRD)
-	o.timeOK("timestamp", p.Timestamp)
-	o.time("collector_timestamp", p.CollectorTimestamp)
+	if !p.Timestamp.IsZero() {
+		o.timeC("timestamp", p.Timestamp, &p.tsCache)
+	}
+	o.timeC("collector_timestamp", p.CollectorTimestamp, &p.ctsCache)
 }
 
 // RIBFlags tell which RIB view a route record belongs to (RFC 7854 L flag, RFC 8671 O

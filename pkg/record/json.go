@@ -203,3 +203,45 @@ func appendString(dst []byte, s string) []byte {
 }
 
 func appendUint(dst []byte, v uint64) []byte { return strconv.AppendUint(dst, v, 10) }
+
+// timeCache formats RFC 3339 UTC times with nanoseconds like time.RFC3339Nano, keeping
+// the "2006-01-02T15:04:05" part of the last second it formatted: consecutive messages of
+// a session mostly fall in the same second, and then only the fraction is written.
+type timeCache struct {
+	sec    int64
+	ok     bool
+	prefix [19]byte
+}
+
+func (c *timeCache) appendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	if sec := t.Unix(); !c.ok || sec != c.sec {
+		t.AppendFormat(c.prefix[:0], "2006-01-02T15:04:05")
+		c.sec, c.ok = sec, true
+	}
+	dst = append(dst, c.prefix[:]...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z')
+}
+
+func (o *obj) timeC(k string, t time.Time, c *timeCache) {
+	o.key(k)
+	o.b = append(o.b, '"')
+	o.b = c.appendTime(o.b, t)
+	o.b = append(o.b, '"')
+}

@@ -293,3 +293,30 @@ func TestPrefixedMD5(t *testing.T) {
 }
 
 func md5Sum(b []byte) MD5 { return MD5(md5.Sum(b)) }
+
+// TestTimeCacheMatchesRFC3339Nano: the cached formatter writes exactly what
+// time.RFC3339Nano does, across seconds, fractions with trailing zeros and zones.
+func TestTimeCacheMatchesRFC3339Nano(t *testing.T) {
+	var c timeCache
+	base := time.Date(2026, 11, 22, 23, 59, 58, 0, time.UTC)
+	loc := time.FixedZone("x", 5*3600+1800)
+	for i := 0; i < 5000; i++ {
+		tm := base.Add(time.Duration(i) * 777777 * time.Microsecond / 7)
+		if i%3 == 0 {
+			tm = tm.Truncate(time.Millisecond)
+		}
+		if i%5 == 0 {
+			tm = tm.In(loc)
+		}
+		got := string(c.appendTime(nil, tm))
+		want := tm.UTC().Format(time.RFC3339Nano)
+		if got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+	for _, tm := range []time.Time{time.Unix(0, 0), time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.UTC)} {
+		if got, want := string(c.appendTime(nil, tm)), tm.UTC().Format(time.RFC3339Nano); got != want {
+			t.Fatalf("%s, want %s", got, want)
+		}
+	}
+}
