@@ -170,29 +170,7 @@ func TestGoBGPFlowspec(t *testing.T) {
 	for _, r := range rules {
 		paths = append(paths, r.path())
 	}
-	if _, err := l.inj.AddPath(apiutil.AddPathRequest{Paths: paths}); err != nil {
-		t.Fatalf("AddPath: %v", err)
-	}
-	l.waitRIB(map[bgp.Family]int{bgp.RF_FS_IPv4_UC: 2, bgp.RF_FS_IPv6_UC: 1, bgp.RF_FS_IPv4_VPN: 1})
-	n := len(rules)
-	waitFor(t, waitShort, "flowspec records in every view", func() bool {
-		rs := l.col.records()
-		return len(filter(rs, isFlowspec("pre", "add"))) == n && len(filter(rs, isFlowspec("post", "add"))) == n &&
-			len(filter(rs, isFlowspec("loc", "add"))) == n
-	}, l.col.latest())
-	if err := l.inj.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{rules[0].path()}}); err != nil {
-		t.Fatalf("DeletePath: %v", err)
-	}
-	waitFor(t, waitShort, "the withdrawal in every view", func() bool {
-		rs := l.col.records()
-		return len(filter(rs, isFlowspec("pre", "del"))) == 1 && len(filter(rs, isFlowspec("post", "del"))) == 1 &&
-			len(filter(rs, isFlowspec("loc", "del"))) == 1
-	}, l.col.latest())
-	l.detachBMP()
-	l.shutdown()
-	l.col.dump(t)
-
-	rs := l.col.records()
+	rs := l.announceWithdraw(paths, map[bgp.Family]int{bgp.RF_FS_IPv4_UC: 2, bgp.RF_FS_IPv6_UC: 1, bgp.RF_FS_IPv4_VPN: 1}, rules[0].path(), isFlowspec)
 	l.checkDecodeErrors()
 	checkCommon(t, rs, sysName)
 	for _, view := range []string{"pre", "post", "loc"} {

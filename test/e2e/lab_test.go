@@ -276,3 +276,37 @@ func (l *lab) checkDecodeErrors() {
 		l.t.Error(err)
 	}
 }
+
+// announceWithdraw injects paths, waits for the DUT's RIB (want) and for an add record of
+// every path in the pre-policy, post-policy and Loc-RIB views, withdraws withdraw and
+// waits for its del record in the three views; then detaches BMP, shuts the speakers down
+// and returns every record. match selects the records of the family under test.
+func (l *lab) announceWithdraw(paths []*apiutil.Path, want map[bgp.Family]int, withdraw *apiutil.Path,
+	match func(view, action string) func(rec) bool) []rec {
+	t := l.t
+	t.Helper()
+	if _, err := l.inj.AddPath(apiutil.AddPathRequest{Paths: paths}); err != nil {
+		t.Fatalf("AddPath: %v", err)
+	}
+	l.waitRIB(want)
+	inAllViews := func(action string, n int) func() bool {
+		return func() bool {
+			rs := l.col.records()
+			for _, view := range []string{"pre", "post", "loc"} {
+				if len(filter(rs, match(view, action))) != n {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	waitFor(t, waitShort, "add records in every view", inAllViews("add", len(paths)), l.col.latest())
+	if err := l.inj.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{withdraw}}); err != nil {
+		t.Fatalf("DeletePath: %v", err)
+	}
+	waitFor(t, waitShort, "the withdrawal in every view", inAllViews("del", 1), l.col.latest())
+	l.detachBMP()
+	l.shutdown()
+	l.col.dump(t)
+	return l.col.records()
+}

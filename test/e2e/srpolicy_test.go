@@ -100,29 +100,7 @@ func TestGoBGPSRPolicy(t *testing.T) {
 	for _, p := range policies {
 		paths = append(paths, p.path())
 	}
-	if _, err := l.inj.AddPath(apiutil.AddPathRequest{Paths: paths}); err != nil {
-		t.Fatalf("AddPath: %v", err)
-	}
-	l.waitRIB(map[bgp.Family]int{bgp.RF_SR_POLICY_IPv4: 2, bgp.RF_SR_POLICY_IPv6: 1})
-	n := len(policies)
-	waitFor(t, waitShort, "sr_policy records in every view", func() bool {
-		rs := l.col.records()
-		return len(filter(rs, isSRPolicy("pre", "add"))) == n && len(filter(rs, isSRPolicy("post", "add"))) == n &&
-			len(filter(rs, isSRPolicy("loc", "add"))) == n
-	}, l.col.latest())
-	if err := l.inj.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{policies[0].path()}}); err != nil {
-		t.Fatalf("DeletePath: %v", err)
-	}
-	waitFor(t, waitShort, "the withdrawal in every view", func() bool {
-		rs := l.col.records()
-		return len(filter(rs, isSRPolicy("pre", "del"))) == 1 && len(filter(rs, isSRPolicy("post", "del"))) == 1 &&
-			len(filter(rs, isSRPolicy("loc", "del"))) == 1
-	}, l.col.latest())
-	l.detachBMP()
-	l.shutdown()
-	l.col.dump(t)
-
-	rs := l.col.records()
+	rs := l.announceWithdraw(paths, map[bgp.Family]int{bgp.RF_SR_POLICY_IPv4: 2, bgp.RF_SR_POLICY_IPv6: 1}, policies[0].path(), isSRPolicy)
 	l.checkDecodeErrors()
 	checkCommon(t, rs, sysName)
 	for _, view := range []string{"pre", "post", "loc"} {
