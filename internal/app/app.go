@@ -198,6 +198,7 @@ func run(o Options, features []Feature) error {
 	}
 	pub := publisher.Fanout(rt.sinks)
 	rt.Server.Publisher = pub
+	rt.Server.Session.Encodings = pub.Needs() // each encoding once per record, only if read
 	srv := server.New(*rt.Server)
 	if rt.Server.Listen != "" { // empty: a feature disabled the plain listener
 		if err := srv.Listen(); err != nil {

@@ -52,7 +52,8 @@ type Ctx struct {
 	HasOriginAS bool
 	peerHash    record.MD5
 	state       *peerState
-	sec         *Section // the section being handled, for BMPv4 NLRI counting
+	sec         *Section   // the section being handled, for BMPv4 NLRI counting
+	eorFam      bgp.Family // the family of an End-of-RIB handled without a section
 }
 
 // Sequence returns the next record sequence number of the session.
@@ -60,10 +61,12 @@ func (c *Ctx) Sequence() uint64 { return c.s.nextSeq() }
 
 // Emit appends one record (its Head.Sequence must come from Sequence) to the batch.
 func (c *Ctx) Emit(r record.Encoder, t record.Type, ipv4 bool) {
+	f := c.eorFam
 	if c.sec != nil {
 		c.sec.v4Emitted++
+		f = c.sec.Family
 	}
-	c.s.add(r, t, ipv4, c.peerHash)
+	c.s.addRoute(r, t, ipv4, c.peerHash, f)
 }
 
 // State returns the value this session keeps for key, created with mk on first use. Family

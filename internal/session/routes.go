@@ -183,7 +183,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 		}
 		r.Hash = s.prefixMD5.Sum(s.parts.Reset().Addr(pf.Prefix.Addr()).Uint(uint64(pf.Prefix.Bits())).
 			Bool(ipv4).Uint(pathID).Labels(pf.Labels).Written())
-		s.add(r, t, ipv4, p.hash)
+		s.addRoute(r, t, ipv4, p.hash, f)
 	}
 }
 
@@ -191,7 +191,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *peerState) {
 	if !isIPFamily(f) {
 		h := &s.msg.Peer
-		ctx := &Ctx{s: s, Peer: h, Update: &s.upd, Router: s.router, PeerFields: p.fields, RIB: r.RIBFlags, peerHash: p.hash, state: p}
+		ctx := &Ctx{s: s, Peer: h, Update: &s.upd, Router: s.router, PeerFields: p.fields, RIB: r.RIBFlags, peerHash: p.hash, state: p, eorFam: f}
 		if fh := familyHandlers[f]; fh == nil || !fh(ctx, &Section{Family: f, EOR: true}) {
 			s.unknownNLRI(h, p, f, nil, action, r.RIBFlags, true)
 		}
@@ -204,7 +204,7 @@ func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *p
 	r.IsEOR = true
 	r.AFI, r.SAFI = f.AFI, f.SAFI
 	r.BaseAttrs = nil
-	s.add(r, t, r.IsIPv4, p.hash)
+	s.addRoute(r, t, r.IsIPv4, p.hash, f)
 }
 
 // unknownNLRI records a route of a family bmpstream does not decode (raw NLRI in hex).
@@ -220,7 +220,7 @@ func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlr
 		RIBFlags:     flags,
 		IsEOR:        eor,
 	}
-	s.add(&r, record.TypeUnknownNLRI, r.IsIPv4, p.hash)
+	s.addRoute(&r, record.TypeUnknownNLRI, r.IsIPv4, p.hash, f)
 }
 
 // checkAddPath counts every NLRI section that only parsed with the opposite ADD-PATH

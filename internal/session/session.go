@@ -38,6 +38,9 @@ type Config struct {
 	// Raw, when set, adds a TypeRaw record before the parsed records of every message:
 	// Raw appends the record's bytes (e.g. an OpenBMP header and the message) to dst.
 	Raw func(dst []byte, router netip.AddrPort, msg []byte, recv time.Time) []byte
+	// Encodings are the encodings every batch carries: the union of the sinks' needs
+	// (publisher.Needs); zero means record.EncJSON.
+	Encodings record.Encodings
 	// RMTLVCodes are the BMPv4 Route Monitoring TLV code points (zero value:
 	// bmp.CapturedRMTLVCodes; see docs/bmpv4.md).
 	RMTLVCodes bmp.RMTLVCodes
@@ -123,7 +126,7 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 	if s.cfg.Raw != nil {
 		// Raw output carries every framed message, including those that do not decode.
 		if s.batch == nil {
-			s.batch = record.NewBatch()
+			s.newBatch()
 		}
 		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
 			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash, Session: s.sid, Seq: s.MessagesDecoded})
@@ -141,7 +144,7 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 	}
 	c.countMessage(s.msg.Header.Type)
 	if s.batch == nil {
-		s.batch = record.NewBatch()
+		s.newBatch()
 	}
 	switch s.msg.Header.Type {
 	case bmp.MsgRouteMonitoring:
@@ -188,6 +191,19 @@ func (s *Session) Flush() error {
 func (s *Session) add(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5) {
 	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash, Session: s.sid, Seq: s.seq})
 	s.cfg.Counters.countRecord(t)
+}
+
+// addRoute encodes one route record of family f into the current batch.
+func (s *Session) addRoute(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5, f bgp.Family) {
+	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash, Session: s.sid, Seq: s.seq,
+		AFI: f.AFI, SAFI: f.SAFI})
+	s.cfg.Counters.countRecord(t)
+}
+
+// newBatch starts the current batch.
+func (s *Session) newBatch() {
+	s.batch = record.NewBatch()
+	s.batch.Enc = s.cfg.Encodings
 }
 
 func (s *Session) nextSeq() uint64 { s.seq++; return s.seq }

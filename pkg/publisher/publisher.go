@@ -34,6 +34,24 @@ type Sink interface {
 	Close() error
 }
 
+// Needer is implemented by sinks that read other encodings than JSON (Batch.Proto,
+// Batch.Value) or no JSON at all. A sink without it needs record.EncJSON.
+type Needer interface {
+	Needs() record.Encodings
+}
+
+// Needs returns the encodings p needs: the sink's own (Needer) for a sink or a Queue, the
+// union for a Fanout, record.EncJSON otherwise. The collector computes it once, before
+// sessions start, and every batch carries exactly those encodings.
+func Needs(p any) record.Encodings {
+	if n, ok := p.(Needer); ok {
+		if e := n.Needs(); e != 0 {
+			return e
+		}
+	}
+	return record.EncJSON
+}
+
 // LossError reports how many records of a batch a sink could not deliver.
 type LossError struct {
 	Records int
@@ -93,6 +111,18 @@ func (f Fanout) Publish(ctx context.Context, b *record.Batch) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Needs is the union of the needs of f's publishers.
+func (f Fanout) Needs() record.Encodings {
+	var e record.Encodings
+	for _, p := range f {
+		e |= Needs(p)
+	}
+	if e == 0 {
+		e = record.EncJSON
+	}
+	return e
 }
 
 func (f Fanout) Close() error {

@@ -74,6 +74,9 @@ func NewQueue(sink Sink, size int, policy Policy) *Queue {
 	return q
 }
 
+// Needs returns the encodings of the queue's sink (see Needer).
+func (q *Queue) Needs() record.Encodings { return Needs(q.sink) }
+
 // Len is the number of batches waiting.
 func (q *Queue) Len() int { return len(q.ch) }
 

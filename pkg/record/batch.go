@@ -24,6 +24,14 @@ type Meta struct {
 	// a stable per-record id (NATS JetStream's Nats-Msg-Id, for deduplication).
 	Session uint64
 	Seq     uint64
+	// Typed metadata, so that no sink looks inside an encoding: the record's action
+	// (ActNone for statistics and route_mirror), its address family for route records
+	// (AFI/SAFI of the NLRI, End-of-RIB included; zero for router, peer, statistics and
+	// route_mirror records) and its RIB view (route and peer records).
+	Action Action
+	SAFI   uint8
+	AFI    uint16
+	RIB    RIBView
 }
 
 // Batch is a run of consecutive encoded records of one router session, in stream order.
@@ -35,7 +43,11 @@ type Batch struct {
 	Recs []Meta
 	// Messages is the number of BMP messages whose records are in this batch.
 	Messages int
+	// Enc are the encodings Add produces (zero: EncJSON only). Set it on an empty batch.
+	Enc Encodings
 
+	vals []Value // EncTyped: vals[i] is record i's copy (nil for raw records)
+	cl   cloner
 	refs atomic.Int32
 }
 
@@ -47,6 +59,7 @@ func NewBatch() *Batch {
 	b.Buf = b.Buf[:0]
 	b.Recs = b.Recs[:0]
 	b.Messages = 0
+	b.Enc = 0
 	b.refs.Store(1)
 	return b
 }
@@ -62,6 +75,11 @@ func (b *Batch) Release() {
 		if cap(b.Buf) > 4<<20 { // do not keep huge buffers alive
 			b.Buf = make([]byte, 0, 64<<10)
 		}
+		if len(b.vals) > 0 {
+			clear(b.vals) // let the typed copies go
+			b.vals = b.vals[:0]
+		}
+		b.cl = cloner{}
 		batchPool.Put(b)
 	case n < 0:
 		panic("record: Batch released more times than retained")
@@ -77,18 +95,55 @@ func (b *Batch) Record(i int) []byte {
 	return b.Buf[m.Start:m.End]
 }
 
-// Encoder is implemented by every record type.
-type Encoder interface {
-	AppendJSON(dst []byte) []byte
+// Value returns the typed copy of record i: one of the pointer types Value lists, owned
+// by the batch and shared by every sink it is published to (read it, never change it; it
+// stays valid until the sink's Write returns, or as long as the sink keeps a reference to
+// it, which does not hold the batch). It is nil for raw records and when the batch was
+// built without EncTyped. The route records of one UPDATE share one *BaseAttrs.
+func (b *Batch) Value(i int) Value {
+	if i < len(b.vals) {
+		return b.vals[i]
+	}
+	return nil
 }
 
-// Add encodes r into the batch as one JSON line and records its metadata.
+// Add encodes r into the batch in the encodings of b.Enc and records its metadata;
+// meta.Action and meta.RIB are filled in from r.
 func (b *Batch) Add(r Encoder, meta Meta) {
-	start := len(b.Buf)
-	b.Buf = r.AppendJSON(b.Buf)
-	meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
-	b.Buf = append(b.Buf, '\n')
+	if h, ok := r.(headed); ok {
+		meta.Action = ParseAction(h.head().Action)
+		if meta.Action == ActAdd && meta.Type == TypePeer {
+			meta.Action = ActUp // goBMP's Peer Up action
+		}
+	}
+	if f, ok := r.(ribbed); ok {
+		meta.RIB = f.ribFlags().View()
+	}
+	enc := b.Enc
+	if enc == 0 || enc&EncJSON != 0 {
+		start := len(b.Buf)
+		b.Buf = r.AppendJSON(b.Buf)
+		meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
+		b.Buf = append(b.Buf, '\n')
+	} else {
+		meta.Start, meta.End = uint32(len(b.Buf)), uint32(len(b.Buf))
+	}
+	if enc&EncTyped != 0 {
+		var v Value
+		if rv, ok := r.(Value); ok {
+			v = cloneValue(rv, &b.cl)
+		}
+		b.addValue(v)
+	}
 	b.Recs = append(b.Recs, meta)
+}
+
+// addValue sets the typed copy of the record about to be appended.
+func (b *Batch) addValue(v Value) {
+	for len(b.vals) < len(b.Recs) {
+		b.vals = append(b.vals, nil)
+	}
+	b.vals = append(b.vals, v)
 }
 
 // AddRaw appends a binary record (for example a raw BMP message with its OpenBMP header,
@@ -98,6 +153,9 @@ func (b *Batch) AddRaw(encode func(dst []byte) []byte, meta Meta) {
 	b.Buf = encode(b.Buf)
 	meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
 	b.Buf = append(b.Buf, '\n')
+	if b.Enc&EncTyped != 0 {
+		b.addValue(nil)
+	}
 	b.Recs = append(b.Recs, meta)
 }
 

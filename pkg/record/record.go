@@ -6,6 +6,25 @@
 // Field names follow goBMP's (see the README's "Output format" section); every record also
 // carries a top-level "type" and, where it has one, an "action". Encoding is done once per
 // record, by appending to a reused buffer; publishers never re-encode.
+//
+// # What a sink gets
+//
+// A sink reads a Batch. For every record i, b.Recs[i] is its Meta: Type, Action (ActAdd,
+// ActDel, ActUp, ActDown, ActInit, ActTerm, or ActNone), AFI and SAFI (route records,
+// End-of-RIB included), IPv4, RIB (a RIBView: PrePolicy/PostPolicy, AdjRIBIn/AdjRIBOut,
+// LocRIB, Filtered), RouterHash and PeerHash, Session and Seq. No sink needs to look
+// inside an encoding for any of these.
+//
+// The encodings a batch carries are the union of what its sinks declare through
+// publisher.Needer (Needs() Encodings; a sink without it gets EncJSON): the session
+// produces each of them once per record, and only those:
+//
+//   - EncJSON: b.Buf (JSON Lines) and b.Record(i);
+//   - EncTyped: b.Value(i), a Value (*Router, *Peer, *UnicastPrefix, *Stats, …, the
+//     record's own Go type, see Value) that is a deep copy owned by the batch, immutable
+//     once published and safe to keep after Write returns; the route records of one
+//     UPDATE share one *BaseAttrs;
+//   - EncProto: b.Proto(i), the record's protobuf message (schemas/bmpstream/v1).
 package record
 
 // Type names a record type. Its String is the value of the "type" field and the base of

@@ -5,7 +5,6 @@ package file
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -117,8 +116,8 @@ func hasRaw(b *record.Batch) bool {
 
 func (s *Sink) envelope(dst []byte, m *record.Meta, line []byte) []byte {
 	dst = append(dst, `{"msg_type":`...)
-	msgType := record.GoBMPMsgType(m.Type, actionOf(line), m.IPv4, s.split)
-	if m.Type == record.TypeMVPN && !bytes.Contains(line, []byte(`"safi":129`)) {
+	msgType := record.GoBMPMsgType(m.Type, m.Action.String(), m.IPv4, s.split)
+	if m.Type == record.TypeMVPN && m.SAFI != 129 {
 		msgType = record.GoBMPMsgTypeMcastVPN(m.IPv4) // goBMP numbers SAFI 5 apart
 	}
 	dst = strconv.AppendInt(dst, int64(msgType), 10)
@@ -130,18 +129,6 @@ func (s *Sink) envelope(dst []byte, m *record.Meta, line []byte) []byte {
 	dst = append(dst, `,"msg_data":`...)
 	dst = append(dst, line...)
 	return append(dst, '}')
-}
-
-// actionOf finds a router record's action without decoding the JSON: records start with
-// {"type":"…","action":"…".
-func actionOf(line []byte) string {
-	const key = `"action":"term"`
-	for i := 0; i+len(key) <= len(line) && i < 64; i++ {
-		if string(line[i:i+len(key)]) == key {
-			return record.ActionTerm
-		}
-	}
-	return ""
 }
 
 func (s *Sink) Flush() error { return s.w.Flush() }

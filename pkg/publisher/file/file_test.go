@@ -128,13 +128,13 @@ func TestCloseOnFIFO(t *testing.T) {
 }
 
 // TestGoBMPEnvelopeMVPN: goBMP numbers MCAST-VPN (SAFI 5) 204/206 and MVPN (SAFI 129)
-// 208/210.
+// 208/210, told apart by Meta.SAFI (not by the JSON text).
 func TestGoBMPEnvelopeMVPN(t *testing.T) {
 	var out bytes.Buffer
 	s := New("test", &out, Options{Format: GoBMP, SplitAF: true})
 	b := record.NewBatch()
-	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 1}, AFI: 1, SAFI: 5, IsIPv4: true}, record.Meta{Type: record.TypeMVPN, IPv4: true})
-	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 2}, AFI: 2, SAFI: 129}, record.Meta{Type: record.TypeMVPN})
+	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 1}, AFI: 1, SAFI: 5, IsIPv4: true}, record.Meta{Type: record.TypeMVPN, IPv4: true, AFI: 1, SAFI: 5})
+	b.Add(&record.MVPNPrefix{Head: record.Head{Action: record.ActionAdd, Sequence: 2}, AFI: 2, SAFI: 129}, record.Meta{Type: record.TypeMVPN, AFI: 2, SAFI: 129})
 	if err := s.Write(b); err != nil {
 		t.Fatal(err)
 	}
