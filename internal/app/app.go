@@ -76,6 +76,7 @@ const usageHead = `bmpstream — BGP Monitoring Protocol (RFC 7854) collector
 Usage:
   bmpstream [flags]                 accept BMP sessions, write one JSON record per line
   bmpstream inspect [flags] FILE... decode captures (.bmp, .pcap, .pcapng) offline to JSON Lines
+  bmpstream migrate --postgres-dsn=DSN  apply the PostgreSQL schema migrations and exit
   bmpstream --version
 
 Examples:
@@ -90,6 +91,9 @@ Flags:
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "inspect" {
 		return inspectMain(args[1:], stdout, stderr)
+	}
+	if wantsMigrateOnly(args) {
+		return migrateMain(args, stdout, stderr)
 	}
 	o := defaultOptions()
 	fs := newFlagSet(&o, stderr)

@@ -551,7 +551,7 @@ func (a *applier) addStats(it *item) {
 	} else {
 		js, _ := json.Marshal(map[string]any{
 			"per_afi_adj_ribs_in": s.PerAFIAdjRIBIn, "per_afi_loc_rib": s.PerAFILocRIB,
-			"per_afi_pre_policy_adj_rib_out": s.PerAFIPrePolicyAdjRIBOut,
+			"per_afi_pre_policy_adj_rib_out":  s.PerAFIPrePolicyAdjRIBOut,
 			"per_afi_post_policy_adj_rib_out": s.PerAFIPostPolicyAdjRIBOut, "unknown_stats": s.Unknown})
 		c.jsonb(js)
 	}

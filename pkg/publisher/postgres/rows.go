@@ -15,13 +15,13 @@ import (
 type itemKind uint8
 
 const (
-	kindRoute  itemKind = iota + 1 // ip_rib_log, ip_rib (and base_attrs)
-	kindPeer                       // peer_event_log, bgp_peers (and ip_rib on a down)
-	kindRouter                     // routers, record_log (and ip_rib on a term)
-	kindStats                      // stat_reports
-	kindOther                      // record_log
-	kindSync                       // control: acknowledge once everything before is stored
-	kindMaintain                   // control: run the partition maintenance
+	kindRoute    itemKind = iota + 1 // ip_rib_log, ip_rib (and base_attrs)
+	kindPeer                         // peer_event_log, bgp_peers (and ip_rib on a down)
+	kindRouter                       // routers, record_log (and ip_rib on a term)
+	kindStats                        // stat_reports
+	kindOther                        // record_log
+	kindSync                         // control: acknowledge once everything before is stored
+	kindMaintain                     // control: run the partition maintenance
 )
 
 // RIB views (the ip_rib "rib" column).
@@ -192,7 +192,7 @@ type converter struct {
 
 // convert maps one typed record to an item. ok is false for records the sink does not
 // store (raw BMP messages).
-func (c *converter) convert(m record.Meta, v any) (it item, ok bool, err error) {
+func (c *converter) convert(m record.Meta, v record.Value) (it item, ok bool, err error) {
 	switch r := v.(type) {
 	case *record.UnicastPrefix:
 		if r.IsEOR || r.PrefixLen == nil || (r.Kind != 0 && r.Kind != record.TypeUnicastPrefix) {

@@ -128,7 +128,7 @@ type Sink struct {
 	mu       sync.Mutex
 	deadline time.Time // give up retrying after (zero: never)
 	closing  bool
-	unreport atomic.Uint64 // lost or rejected records not yet reported through Write
+	unreport atomic.Uint64         // lost or rejected records not yet reported through Write
 	ready    atomic.Pointer[error] // the last connection state (nil: connected)
 	wake     chan struct{}
 
@@ -202,7 +202,7 @@ func (s *Sink) SetDeadline(t time.Time) {
 // it blocks while a transaction's worth of records waits for the database. A record the sink cannot
 // convert is counted rejected and logged. Records of one router session must be added
 // in order. Add is not safe for concurrent use (one writer, like publisher.Sink.Write).
-func (s *Sink) Add(m record.Meta, v any) {
+func (s *Sink) Add(m record.Meta, v record.Value) {
 	if m.Type == record.TypeRaw {
 		return
 	}
@@ -227,6 +227,22 @@ func (s *Sink) push() {
 	}
 	s.in <- s.cur
 	s.cur = make([]item, 0, 1024)
+}
+
+// Needs implements publisher.Needer: the sink reads the typed records, not their JSON.
+func (s *Sink) Needs() record.Encodings { return record.EncTyped }
+
+// Write implements publisher.Sink: it converts every typed record of b (b.Value) into
+// rows and queues them for the writer; it blocks while a transaction's worth of records
+// waits for the database. The records lost or rejected since the last call are reported
+// as a *publisher.LossError.
+func (s *Sink) Write(b *record.Batch) error {
+	for i := range b.Recs {
+		if v := b.Value(i); v != nil {
+			s.Add(b.Recs[i], v)
+		}
+	}
+	return s.reportLoss()
 }
 
 // reportLoss returns the records lost or rejected since the last call, for the queue's
@@ -300,7 +316,19 @@ func (s *Sink) connect(ctx context.Context) error {
 		s.setReady(fmt.Errorf("postgres: %w", err))
 		return fmt.Errorf("postgres: connect: %w", err)
 	}
-	if !s.opts.NoMigrate {
+	if s.opts.NoMigrate {
+		ms, err := Migrations()
+		if err != nil {
+			conn.Close(ctx)
+			return err
+		}
+		if v, err := SchemaVersion(ctx, conn); err != nil || v != len(ms) {
+			conn.Close(ctx)
+			err = fmt.Errorf("postgres: schema version %d (%v), this collector needs %d: run 'bmpstream migrate'", v, err, len(ms))
+			s.setReady(err)
+			return err
+		}
+	} else {
 		if applied, err := Migrate(ctx, conn); err != nil {
 			conn.Close(ctx)
 			s.setReady(err)
@@ -380,5 +408,10 @@ func isDataError(err error) bool {
 	}
 	return pe.Code == "54000" // program limit exceeded (a value too large)
 }
+
+var (
+	_ publisher.Sink   = (*Sink)(nil)
+	_ publisher.Needer = (*Sink)(nil)
+)
 
 func (s *Sink) setReady(err error) { s.ready.Store(&err) }

@@ -248,7 +248,7 @@ func TestRouteLifecycle(t *testing.T) {
 		}
 		return u
 	}
-	add := func(v any, typ record.Type) { s.Add(meta(typ), v) }
+	add := func(v record.Value, typ record.Type) { s.Add(meta(typ), v) }
 	add(route(peerA, "add", "10.0.0.0/8", false), record.TypeUnicastPrefix)
 	add(route(peerA, "add", "10.1.0.0/16", false), record.TypeUnicastPrefix)
 	add(route(peerA, "add", "10.1.0.0/16", true), record.TypeUnicastPrefix) // post-policy view
