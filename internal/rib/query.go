@@ -52,12 +52,12 @@ type Query struct {
 	Match  Match
 	// Router matches a router's hash, IP address or name; Peer a peer's hash or IP.
 	Router, Peer string
-	Views      []View
-	Families   []Family
-	OriginAS   uint32
-	ASInPath   uint32
-	Community  *record.Community
-	Large      *record.LargeCommunity
+	Views        []View
+	Families     []Family
+	OriginAS     uint32
+	ASInPath     uint32
+	Community    *record.Community
+	Large        *record.LargeCommunity
 	// Offset skips that many matching routes; Limit caps the answer (MaxLimit at most).
 	Offset, Limit int
 }

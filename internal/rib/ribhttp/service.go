@@ -83,7 +83,6 @@ func bad(format string, args ...any) error {
 	return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf(format, args...))
 }
 
-
 func (s *service) ListRouters(_ context.Context, _ *connect.Request[ribapiv1.ListRoutersRequest]) (*connect.Response[ribapiv1.ListRoutersResponse], error) {
 	out := &ribapiv1.ListRoutersResponse{}
 	for _, r := range s.t.Routers() {
