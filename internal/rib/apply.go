@@ -34,7 +34,7 @@ type Change struct {
 // Down, and the routes of the unicast, multicast, labelled unicast, L3VPN and EVPN
 // families; other records are counted as ignored. Records of one router must come in
 // session order; Apply is called from one goroutine.
-func (t *Table) Apply(v any) {
+func (t *Table) Apply(v record.Value) {
 	switch r := v.(type) {
 	case *record.Router:
 		t.applyRouter(r)
