@@ -24,13 +24,14 @@ var (
 	descConnTotal  = desc("connections_total", "BMP connections accepted and admitted, by router address.", "router")
 	descMessages   = desc("bmp_messages_total", "Complete BMP messages received, by router address and BMP message type.", "router", "type")
 	descBytes      = desc("received_bytes_total", "Bytes of complete BMP messages received, by router address.", "router")
-	descPeersUp    = desc("peers_up", "Monitored peers up: Peer Up minus Peer Down messages on the router's open connections.", "router")
+	descPeersUp    = desc("peers_up", "Monitored peers up on the router's open connections (per-peer state: repeated Peer Up or Peer Down messages count once).", "router")
 	descRouterInfo = desc("router_info", "The sysName a router announced in its last Initiation message: always 1.", "router", "sys_name")
 	descForgotten  = desc("routers_forgotten_total", "Disconnected routers whose series were removed to bound the number of series.")
 
 	descRecords    = desc("records_total", "Records produced by the sessions, by record type.", "type")
 	descDecodeErrs = desc("decode_errors_total", "Messages or message parts that could not be decoded, by kind.", "kind")
 	descAddPath    = desc("add_path_mismatches_total", "NLRI sections that parsed only with the ADD-PATH setting opposite to the negotiated one.")
+	descWarnings   = desc("decode_warnings_total", "Router quirks accepted because the bytes parse cleanly another known way, by kind.", "kind")
 	descEnded      = desc("sessions_ended_total", "BMP sessions ended, by reason.", "reason")
 	descRefused    = desc("connections_refused_total", "Connections refused before their session started, by reason.", "reason")
 
@@ -42,7 +43,7 @@ var (
 	descSinkRecords   = desc("sink_records_total", "Records handed to the sink's write (delivered or failed).", "sink")
 	descSinkFailed    = desc("sink_records_failed_total", "Records the sink reported as lost by a failed write.", "sink")
 	descSinkDropped   = desc("sink_records_dropped_total", "Records dropped before the sink: queue full with the drop policy, or given up at shutdown.", "sink")
-	allDescs          = []*prometheus.Desc{descBuildInfo, descConnOpen, descConnTotal, descMessages, descBytes, descPeersUp, descRouterInfo, descForgotten, descRecords, descDecodeErrs, descAddPath, descEnded, descRefused, descQueueDepth, descQueueCap, descPending, descBackpressure, descWriteSeconds, descSinkRecords, descSinkFailed, descSinkDropped}
+	allDescs          = []*prometheus.Desc{descBuildInfo, descConnOpen, descConnTotal, descMessages, descBytes, descPeersUp, descRouterInfo, descForgotten, descRecords, descDecodeErrs, descAddPath, descWarnings, descEnded, descRefused, descQueueDepth, descQueueCap, descPending, descBackpressure, descWriteSeconds, descSinkRecords, descSinkFailed, descSinkDropped}
 	writeBucketsSlice = publisher.WriteBuckets[:]
 )
 
@@ -99,6 +100,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descDecodeErrs, float64(cs.DecodeErrors[k].Load()), k.String())
 	}
 	counter(descAddPath, float64(cs.AddPathMismatches.Load()))
+	for _, k := range session.WarningKinds() {
+		counter(descWarnings, float64(cs.Warnings[k].Load()), k.String())
+	}
 
 	if srv != nil {
 		for _, reason := range server.EndReasons {

@@ -357,9 +357,10 @@ func TestPeersUpNeverNegative(t *testing.T) {
 	m := New(Options{})
 	ap := netip.MustParseAddrPort("192.0.2.1:40000")
 	tap := m.Tap(ap)
-	down := gen.PeerDown(gen.DefaultPeer(), 2, []byte{0, 0})
-	up := bytes.Repeat([]byte{0}, 6)
-	up[0], up[5] = 3, 3 // only the common header's type byte matters to the tap
+	p := gen.DefaultPeer()
+	down := gen.PeerDown(p, 2, []byte{0, 0})
+	open := gen.Open(65002, 90, p.BGPID)
+	up := gen.PeerUp(p, netip.MustParseAddr("192.0.2.1"), 179, 40000, open, open)
 	for _, msg := range [][]byte{down, down, up} {
 		tap.Message(msg)
 	}
@@ -370,6 +371,38 @@ func TestPeersUpNeverNegative(t *testing.T) {
 	})
 	tap.Close()
 	expect(t, scrape(t, m.Registry()), map[string]float64{`bmpstream_peers_up{router="192.0.2.1"}`: 0})
+}
+
+// TestPeersUpPerPeerState: the gauge is the number of peers up, not Peer Up minus Peer
+// Down messages. FRR repeats Peer Downs (with 2 peers up, a repeated Peer Down for one
+// left the old gauge at 0 instead of 1); Huawei sends several Peer Ups per peer (one per
+// address family), which count once.
+func TestPeersUpPerPeerState(t *testing.T) {
+	m := New(Options{})
+	tap := m.Tap(netip.MustParseAddrPort("192.0.2.1:40000"))
+	defer tap.Close()
+	a, b := gen.DefaultPeer(), gen.DefaultPeer()
+	b.Addr, b.BGPID = netip.MustParseAddr("192.0.2.3"), netip.MustParseAddr("192.0.2.3")
+	local := netip.MustParseAddr("192.0.2.1")
+	up := func(p gen.Peer) []byte {
+		o := gen.Open(65002, 90, p.BGPID)
+		return gen.PeerUp(p, local, 179, 40000, o, o)
+	}
+	const g = `bmpstream_peers_up{router="192.0.2.1"}`
+	for _, step := range []struct {
+		msg  []byte
+		want float64
+	}{
+		{up(a), 1}, {up(b), 2},
+		{gen.PeerDown(a, 2, []byte{0, 0}), 1},
+		{gen.PeerDown(a, 2, []byte{0, 0}), 1}, // FRR's repeated Peer Down
+		{up(b), 1},                            // a second Peer Up for a peer already up
+		{up(a), 2},
+		{gen.PeerDown(b, 2, []byte{0, 0}), 1},
+	} {
+		tap.Message(step.msg)
+		expect(t, scrape(t, m.Registry()), map[string]float64{g: step.want})
+	}
 }
 
 // TestForgetIdleRouters: disconnected routers keep their series up to MaxIdleRouters;

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/bmp"
 )
 
@@ -90,8 +91,9 @@ func (m *Metrics) release(r *routerStats) {
 type routerTap struct {
 	m *Metrics
 	r *routerStats
-	// peers is Peer Up minus Peer Down messages of this connection, never below zero.
-	peers int64
+	// peers are the peers up on this connection (a repeated Peer Up or Peer Down
+	// changes nothing).
+	peers session.PeerSet
 }
 
 func (t *routerTap) Message(msg []byte) {
@@ -105,13 +107,9 @@ func (t *routerTap) Message(msg []byte) {
 	t.r.msgs[typ].Add(1)
 	t.r.bytes.Add(uint64(len(msg)))
 	switch typ {
-	case bmp.MsgPeerUp:
-		t.peers++
-		t.r.peersUp.Add(1)
-	case bmp.MsgPeerDown:
-		if t.peers > 0 {
-			t.peers--
-			t.r.peersUp.Add(-1)
+	case bmp.MsgPeerUp, bmp.MsgPeerDown:
+		if d := t.peers.Message(msg); d != 0 {
+			t.r.peersUp.Add(int64(d))
 		}
 	case bmp.MsgInitiation:
 		if name, ok := sysName(msg); ok {
@@ -122,8 +120,8 @@ func (t *routerTap) Message(msg []byte) {
 
 // Close removes the connection's peers from the router's count and releases the router.
 func (t *routerTap) Close() {
-	t.r.peersUp.Add(-t.peers)
-	t.peers = 0
+	t.r.peersUp.Add(-int64(t.peers.Len()))
+	t.peers = session.PeerSet{}
 	t.m.release(t.r)
 }
 

@@ -31,6 +31,32 @@ func ErrorKinds() []ErrorKind {
 	return []ErrorKind{ErrBMP, ErrUpdate, ErrOpen, ErrNotification}
 }
 
+// WarningKind classifies the quirks of real routers that bmpstream accepts because the
+// bytes parse cleanly another known way (counted, logged once per peer; see BMP.md).
+type WarningKind int
+
+const (
+	// WarnTrailingBytes: bytes after the BGP UPDATE of a BMPv3 Route Monitoring message
+	// (Huawei VRP 8.2); the UPDATE is decoded, the bytes kept as bmp_tlvs or raw.
+	WarnTrailingBytes WarningKind = iota
+	// WarnLabelNoBoS: a labelled NLRI whose label stack has no bottom-of-stack entry
+	// (FRR 8.4 VPN-IPv4 label 0x000000), ended by the rules of pkg/bgp/labels.go.
+	WarnLabelNoBoS
+	// WarnPeerUpRepeated: a Peer Up for a peer that is already up (Huawei: one Loc-RIB
+	// Peer Up per address family); its families are merged into the peer's state.
+	WarnPeerUpRepeated
+	numWarningKinds
+)
+
+var warningKindNames = [numWarningKinds]string{"trailing_bytes", "label_stack_no_bos", "peer_up_repeated"}
+
+func (k WarningKind) String() string { return warningKindNames[k] }
+
+// WarningKinds lists every warning kind.
+func WarningKinds() []WarningKind {
+	return []WarningKind{WarnTrailingBytes, WarnLabelNoBoS, WarnPeerUpRepeated}
+}
+
 // Counters are totals over all sessions, updated atomically.
 type Counters struct {
 	// Messages by BMP message type (index 7 counts every other type).
@@ -45,6 +71,8 @@ type Counters struct {
 	// ASWidthMismatches counts UPDATEs whose AS_PATH or AGGREGATOR only decoded with the
 	// other AS number width than the session's (accepted, logged once per peer).
 	ASWidthMismatches atomic.Uint64
+	// Warnings counts the accepted quirks by kind (bmpstream_decode_warnings_total).
+	Warnings [numWarningKinds]atomic.Uint64
 }
 
 func (c *Counters) countMessage(t uint8) {

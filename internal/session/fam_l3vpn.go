@@ -60,11 +60,30 @@ func l3vpnHandler(c *Ctx, sec *Section) bool {
 	return true
 }
 
-// decodeVPNRoutes decodes a section of VPN-IP routes (SAFI 128 or 129) into st.vpn.
+// decodeVPNRoutes decodes a section of VPN-IP routes (SAFI 128 or 129) into st.vpn. Label
+// stacks without a bottom-of-stack entry (FRR 8.4) are ended by pkg/bgp's rules: the
+// 0x000000 rule always, the lenient one only when nothing else parses (labels.go); each
+// such route is counted as a quirk.
 func decodeVPNRoutes(c *Ctx, sec *Section, st *vpnState) bool {
-	return decodeSection(c, sec, func(addPath bool) error {
+	ok := decodeSectionLenient(c, sec, func(addPath, lenient bool) error {
 		var err error
-		st.vpn, err = bgp.DecodeVPN(sec.NLRI, sec.Family.AFI, addPath, !sec.Announce, st.vpn[:0])
+		if lenient {
+			st.vpn, err = bgp.DecodeVPNLenient(sec.NLRI, sec.Family.AFI, addPath, !sec.Announce, st.vpn[:0])
+		} else {
+			st.vpn, err = bgp.DecodeVPN(sec.NLRI, sec.Family.AFI, addPath, !sec.Announce, st.vpn[:0])
+		}
 		return err
 	})
+	if ok {
+		n := 0
+		for i := range st.vpn {
+			if st.vpn[i].LabelQuirk {
+				n++
+			}
+		}
+		if n > 0 {
+			c.Quirk(WarnLabelNoBoS, sec.Family, n)
+		}
+	}
+	return ok
 }

@@ -73,6 +73,24 @@ func (st *vpnState) rtText(ec [8]byte) string {
 // session emits as an unknown_nlri record with the raw NLRI.
 func decodeSection(c *Ctx, sec *Section, decode func(addPath bool) error) bool {
 	used, mismatch, err := WithAddPathFallback(sec.AddPath, decode)
+	return sectionDecoded(c, sec, used, mismatch, err)
+}
+
+// decodeSectionLenient is decodeSection for decoders with a lenient mode: decode(addPath,
+// true) is tried, with both ADD-PATH settings, only when the strict decode fails with
+// both.
+func decodeSectionLenient(c *Ctx, sec *Section, decode func(addPath, lenient bool) error) bool {
+	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error { return decode(addPath, false) })
+	if err != nil {
+		u, m, err2 := WithAddPathFallback(sec.AddPath, func(addPath bool) error { return decode(addPath, true) })
+		if err2 == nil {
+			used, mismatch, err = u, m, nil
+		}
+	}
+	return sectionDecoded(c, sec, used, mismatch, err)
+}
+
+func sectionDecoded(c *Ctx, sec *Section, used, mismatch bool, err error) bool {
 	if err != nil {
 		c.DecodeError(sec.Family, err)
 		return false

@@ -90,6 +90,16 @@ func (c *Ctx) AddPathMismatch(f bgp.Family, withPathID bool) {
 	c.s.noteAddPathMismatch(c.Peer, c.state, f, withPathID)
 }
 
+// Quirk counts n NLRI of f that decoded only by a rule for a known router quirk (see
+// WarningKind) and logs it once per peer and family.
+func (c *Ctx) Quirk(k WarningKind, f bgp.Family, n int) {
+	note := ""
+	if k == WarnLabelNoBoS {
+		note = noteLabelNoBoS
+	}
+	c.s.quirk(k, c.Peer, c.state, f, n, note)
+}
+
 // DecodeError reports NLRI of f that could not be decoded at offset (relative to the
 // NLRI start); the section is skipped, the error counted and logged.
 func (c *Ctx) DecodeError(f bgp.Family, err error) {

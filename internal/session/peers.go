@@ -35,6 +35,19 @@ type peerState struct {
 	// mismatchLogged remembers the families whose ADD-PATH mismatch was logged.
 	mismatchLogged map[bgp.Family]bool
 	asWidthLogged  bool
+	// warned remembers the quirks logged for this peer (by kind and family).
+	warned map[warnKey]struct{}
+	// up is set by a Peer Up and cleared (the state deleted) by a Peer Down; upSeq orders
+	// the peers up (their first Peer Up) and hdr is a copy of that Peer Up's per-peer
+	// header, for the Peer Down the session synthesizes when it ends (end.go).
+	up    bool
+	upSeq uint64
+	hdr   bmp.PeerHeader
+}
+
+type warnKey struct {
+	kind WarningKind
+	fam  bgp.Family
 }
 
 // peer returns the state of the peer in h, creating it and refreshing the derived fields
@@ -167,25 +180,104 @@ func (s *Session) peerUp(recv time.Time) {
 		as, id, ht := sent.AS(), netip.AddrFrom4(sent.BGPID), sent.HoldTime
 		r.LocalASN, r.LocalBGPID, r.AdvHoldTime = &as, id, &ht
 		r.AdvCap = capabilities(sent)
-		p.addPathLocRIB = p.addPathLocRIB[:0]
-		for _, f := range sent.AddPath {
-			if f.Mode != 0 {
-				p.addPathLocRIB = append(p.addPathLocRIB, f.Family)
-			}
-		}
 	}
 	if recvd != nil {
 		ht := recvd.HoldTime
 		r.RemoteHoldTime = &ht
 		r.RecvCap = capabilities(recvd)
 	}
-	if sent != nil && recvd != nil {
-		p.addPathIn = bgp.AddPathFamilies(recvd, sent)
-		p.addPathOut = bgp.AddPathFamilies(sent, recvd)
-	}
+	s.peerUpFamilies(h, p, sent, recvd)
 	r.TableName = p.tableName
 	r.BMPTLVs = s.v4PeerTLVs(up.Info, bmp.InfoString, bmp.InfoVRFTableName, bmp.InfoAdminLabel)
 	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
+}
+
+// peerUpFamilies sets the peer's ADD-PATH state from a Peer Up's OPENs and marks the peer
+// up. The first Peer Up of a peer sets the whole state. A Peer Up for a peer that is
+// already up (Huawei sends one Loc-RIB Peer Up per address family, each OPEN declaring
+// only its family) updates the families its OPENs declare (multiprotocol and ADD-PATH
+// capabilities; IPv4 unicast when they declare none) and leaves the others as they were.
+func (s *Session) peerUpFamilies(h *bmp.PeerHeader, p *peerState, sent, recvd *bgp.Open) {
+	var locRIB, in, out []bgp.Family
+	if sent != nil {
+		for _, f := range sent.AddPath {
+			if f.Mode != 0 && !hasFamily(locRIB, f.Family) {
+				locRIB = append(locRIB, f.Family)
+			}
+		}
+	}
+	if sent != nil && recvd != nil {
+		in = bgp.AddPathFamilies(recvd, sent)
+		out = bgp.AddPathFamilies(sent, recvd)
+	}
+	if !p.up {
+		p.up = true
+		s.upSeq++
+		p.upSeq = s.upSeq
+		p.hdr = *h
+		p.hdr.Raw = append([]byte(nil), h.Raw...)
+		p.addPathLocRIB, p.addPathIn, p.addPathOut = locRIB, in, out
+		return
+	}
+	declared := declaredFamilies(sent, recvd)
+	s.quirk(WarnPeerUpRepeated, h, p, bgp.Family{}, 1,
+		"Peer Up for a peer that is already up; the families its OPENs declare ("+familyList(declared)+") replace the peer's, the others are kept")
+	p.addPathLocRIB = mergeFamilies(p.addPathLocRIB, declared, locRIB)
+	p.addPathIn = mergeFamilies(p.addPathIn, declared, in)
+	p.addPathOut = mergeFamilies(p.addPathOut, declared, out)
+}
+
+// declaredFamilies lists the families the OPENs declare: multiprotocol capabilities and
+// ADD-PATH entries, or IPv4 unicast when there are none (RFC 4760 section 8).
+func declaredFamilies(opens ...*bgp.Open) []bgp.Family {
+	var fs []bgp.Family
+	for _, o := range opens {
+		if o == nil {
+			continue
+		}
+		for _, f := range o.Multiprotocol {
+			if !hasFamily(fs, f) {
+				fs = append(fs, f)
+			}
+		}
+		for _, e := range o.AddPath {
+			if !hasFamily(fs, e.Family) {
+				fs = append(fs, e.Family)
+			}
+		}
+	}
+	if len(fs) == 0 {
+		fs = append(fs, bgp.FamilyIPv4Unicast)
+	}
+	return fs
+}
+
+// mergeFamilies returns old without the declared families, plus the declared families
+// that are in now.
+func mergeFamilies(old, declared, now []bgp.Family) []bgp.Family {
+	out := make([]bgp.Family, 0, len(old)+len(now))
+	for _, f := range old {
+		if !hasFamily(declared, f) {
+			out = append(out, f)
+		}
+	}
+	for _, f := range now {
+		if hasFamily(declared, f) && !hasFamily(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func familyList(fs []bgp.Family) string {
+	var b []byte
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f.String()...)
+	}
+	return string(b)
 }
 
 func capabilities(o *bgp.Open) record.Capabilities {

@@ -23,6 +23,9 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	p := s.peer(h, recv)
 	s.opts.AS4 = h.Type == bmp.PeerTypeLocRIB || !h.IsAS2()
 	s.opts.AddPath = p.addPathFor(h)
+	if len(s.msg.RouteMonitoring.Trailing) > 0 {
+		s.quirk(WarnTrailingBytes, h, p, bgp.Family{}, 1, noteTrailing)
+	}
 	s.v4Begin(h) // BMPv4 Stateless Parsing TLVs may override both
 	if err := bgp.ParseUpdate(s.msg.RouteMonitoring.Update, &s.opts, &s.upd); err != nil {
 		s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
@@ -32,6 +35,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 	}
 	u := &s.upd
 	s.checkAddPath(h, p, u)
+	s.labelQuirks(h, p, u)
 	if u.Attrs.ASWidthMismatch {
 		s.cfg.Counters.ASWidthMismatches.Add(1)
 		if !p.asWidthLogged {

@@ -71,6 +71,7 @@ type Session struct {
 
 	seq   uint64
 	sid   uint64 // record.Meta.Session
+	upSeq uint64 // counts first Peer Ups (peerState.upSeq)
 	peers map[peerKey]*peerState
 	batch *record.Batch
 

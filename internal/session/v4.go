@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -86,6 +87,11 @@ type v4State struct {
 	arena  []record.BMPTLV
 	all    record.V4Fields // the fields of an NLRI that only index-0 TLVs reach
 	allOK  bool
+	// v3 is set for the TLVs after the UPDATE of a BMPv3 message (rendered as they are:
+	// no enterprise number taken from types with the high bit set); trailing is the hex
+	// of such bytes when they are not TLVs.
+	v3       bool
+	trailing string
 
 	// psTable[n] is the ps entry for NLRI n (-1: none but index 0), built on first use.
 	psTable []int32
@@ -110,6 +116,7 @@ func (v *v4State) reset() {
 	clear(v.arena)
 	v.arena = v.arena[:0]
 	v.all, v.allOK = record.V4Fields{}, false
+	v.v3, v.trailing = false, ""
 	v.psBuilt, v.psAll = false, -1
 	v.order = v.order[:0]
 	v.cur, v.first = -1, 0
@@ -120,6 +127,10 @@ func (v *v4State) reset() {
 func (s *Session) v4Begin(h *bmp.PeerHeader) {
 	v := &s.v4
 	v.reset()
+	if rm := &s.msg.RouteMonitoring; len(rm.Trailing) > 0 {
+		v.v3Trailing(rm)
+		return
+	}
 	tlvs := s.msg.RouteMonitoring.TLVs
 	if len(tlvs) == 0 {
 		return
@@ -172,6 +183,20 @@ func (s *Session) v4Begin(h *bmp.PeerHeader) {
 	}
 	if hasSP {
 		s.v4ApplyStateless(h)
+	}
+}
+
+// v3Trailing handles the bytes after the UPDATE of a BMPv3 message (Huawei VRP 8.2): when
+// they are TLVs, every route record of the message carries them as bmp_tlvs (like
+// index-0 BMPv4 TLVs, with no meaning given to their types); otherwise as
+// bmp_trailing_bytes, in hex.
+func (v *v4State) v3Trailing(rm *bmp.RouteMonitoring) {
+	v.on, v.v3, v.tlvs = true, true, rm.TrailingTLVs
+	for k := range rm.TrailingTLVs {
+		v.other = append(v.other, k)
+	}
+	if len(rm.TrailingTLVs) == 0 {
+		v.trailing = hex.EncodeToString(rm.Trailing)
 	}
 }
 
@@ -389,13 +414,16 @@ func (v *v4State) allFields() record.V4Fields {
 	v.setPathStatus(&v.all, v.psAll)
 	from := len(v.arena)
 	for _, k := range v.other {
-		if t := &v.tlvs[k]; t.Index == 0 {
+		if t := &v.tlvs[k]; v.v3 {
+			v.arena = append(v.arena, record.BMPTLV{Type: t.Type, Value: t.Value})
+		} else if t.Index == 0 {
 			v.arena = append(v.arena, bmpTLV(t))
 		}
 	}
 	if len(v.arena) > from {
 		v.all.BMPTLVs = v.arena[from:len(v.arena):len(v.arena)]
 	}
+	v.all.TrailingBytes = v.trailing
 	return v.all
 }
 

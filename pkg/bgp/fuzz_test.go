@@ -215,8 +215,8 @@ func FuzzNLRI(f *testing.F) {
 		fam := fams[int(sel[0]&7)%len(fams)]
 		addPath, withdraw := sel[0]&8 != 0, sel[0]&16 != 0
 		k, _ := ipFamilyKind(fam)
-		n1, l1, e1 := scanIPNLRI(b, k, addPath, withdraw)
-		n2, l2, e2 := scanIPNLRI(b, k, !addPath, withdraw)
+		n1, l1, q1, e1 := scanIPNLRI(b, k, addPath, withdraw)
+		n2, l2, q2, e2 := scanIPNLRI(b, k, !addPath, withdraw)
 		var u Update
 		ps, used, mismatch, err := u.ipSection(nil, b, 100, k, addPath, withdraw, sectionCtx{name: "fuzz"})
 		switch {
@@ -235,11 +235,11 @@ func FuzzNLRI(f *testing.F) {
 			}
 			return
 		case e1.kind == nlriOK:
-			if mismatch || used != addPath || len(ps) != n1 || len(u.labels) != l1 {
+			if mismatch || used != addPath || len(ps) != n1 || len(u.labels) != l1 || u.LabelQuirks != q1 {
 				t.Fatalf("configured setting: %d prefixes (scan %d), %d labels (scan %d), mismatch %v", len(ps), n1, len(u.labels), l1, mismatch)
 			}
 		default:
-			if !mismatch || used == addPath || len(ps) != n2 || len(u.labels) != l2 {
+			if !mismatch || used == addPath || len(ps) != n2 || len(u.labels) != l2 || u.LabelQuirks != q2 {
 				t.Fatalf("fallback: %d prefixes (scan %d), %d labels (scan %d), mismatch %v", len(ps), n2, len(u.labels), l2, mismatch)
 			}
 		}

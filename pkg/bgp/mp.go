@@ -36,6 +36,7 @@ func (u *Update) decodeMPReach(v []byte, off, voff int, opts *DecodeOptions) err
 	}
 	var err error
 	m.Prefixes, m.AddPath, m.AddPathMismatch, err = u.ipSection(m.Prefixes, m.NLRI, voff+nOff, k, addPath, false, sectionCtx{"MP_REACH_NLRI", f, true})
+	m.LabelQuirks = u.sectionLabelQuirks
 	return err
 }
 
@@ -58,6 +59,7 @@ func (u *Update) decodeMPUnreach(v []byte, off, voff int, opts *DecodeOptions) e
 	}
 	var err error
 	m.Prefixes, m.AddPath, m.AddPathMismatch, err = u.ipSection(m.Prefixes, m.NLRI, voff+3, k, addPath, true, sectionCtx{"MP_UNREACH_NLRI", f, true})
+	m.LabelQuirks = u.sectionLabelQuirks
 	return err
 }
 

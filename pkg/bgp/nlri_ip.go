@@ -66,51 +66,49 @@ func (e nlriErr) what(k ipKind) string {
 
 // scanIPNLRI validates an NLRI section and counts its prefixes and label stack entries.
 // withdraw selects the RFC 8277 withdrawal rule for the label Compatibility field.
-func scanIPNLRI(b []byte, k ipKind, addPath, withdraw bool) (n, labels int, e nlriErr) {
+// quirks counts the NLRI whose stack was ended by the rule for senders that omit the
+// bottom-of-stack bit (labels.go).
+func scanIPNLRI(b []byte, k ipKind, addPath, withdraw bool) (n, labels, quirks int, e nlriErr) {
 	pos := 0
 	for pos < len(b) {
 		if addPath {
 			if len(b)-pos < 4 {
-				return n, labels, nlriErr{kind: nlriShortPathID, off: pos, a: len(b) - pos}
+				return n, labels, quirks, nlriErr{kind: nlriShortPathID, off: pos, a: len(b) - pos}
 			}
 			pos += 4
 			if pos == len(b) {
-				return n, labels, nlriErr{kind: nlriNoLength, off: pos}
+				return n, labels, quirks, nlriErr{kind: nlriNoLength, off: pos}
 			}
 		}
 		lenOff := pos
 		l := int(b[pos])
 		pos++
 		if !k.labelled && l > k.maxBits {
-			return n, labels, nlriErr{kind: nlriTooLong, off: lenOff, a: l}
+			return n, labels, quirks, nlriErr{kind: nlriTooLong, off: lenOff, a: l}
 		}
 		nb := (l + 7) >> 3
 		if nb > len(b)-pos {
-			return n, labels, nlriErr{kind: nlriTruncated, off: lenOff, a: l, b: nb, c: len(b) - pos}
+			return n, labels, quirks, nlriErr{kind: nlriTruncated, off: lenOff, a: l, b: nb, c: len(b) - pos}
 		}
 		bits := l
 		if k.labelled {
-			q := pos
-			for i := 0; ; i++ {
-				if bits < 24 {
-					return n, labels, nlriErr{kind: nlriLabelShort, off: lenOff, a: l, b: i}
-				}
-				raw := uint32(b[q])<<16 | uint32(b[q+1])<<8 | uint32(b[q+2])
-				q += 3
-				bits -= 24
-				labels++
-				if raw&1 == 1 || (withdraw && i == 0 && (raw == WithdrawLabel || raw == WithdrawLabelZero)) {
-					break
-				}
+			sn, quirk, bad := labelStack(b[pos:pos+nb], l, 0, k.maxBits, withdraw, false)
+			if sn < 0 {
+				return n, labels, quirks, nlriErr{kind: nlriLabelShort, off: lenOff, a: l, b: bad}
 			}
+			if quirk {
+				quirks++
+			}
+			labels += sn / 3
+			bits -= 8 * sn
 		}
 		if bits > k.maxBits {
-			return n, labels, nlriErr{kind: nlriTooLong, off: lenOff, a: bits}
+			return n, labels, quirks, nlriErr{kind: nlriTooLong, off: lenOff, a: bits}
 		}
 		pos += nb
 		n++
 	}
-	return n, labels, nlriErr{}
+	return n, labels, quirks, nlriErr{}
 }
 
 // decodeIPNLRI appends the prefixes of a section that scanIPNLRI accepted with the same
@@ -133,17 +131,15 @@ func (u *Update) decodeIPNLRI(dst []Prefix, b []byte, k ipKind, addPath, withdra
 		pos += nb
 		bits := l
 		if k.labelled {
+			sn, _, _ := labelStack(body, l, 0, k.maxBits, withdraw, false) // scanIPNLRI accepted it
 			start := len(u.labels)
-			for i := 0; ; i++ {
-				raw := uint32(body[0])<<16 | uint32(body[1])<<8 | uint32(body[2])
-				body = body[3:]
-				bits -= 24
+			for i := 0; i < sn; i += 3 {
+				raw := uint32(body[i])<<16 | uint32(body[i+1])<<8 | uint32(body[i+2])
 				u.labels = append(u.labels, raw>>4)
 				u.rawLabels = append(u.rawLabels, raw)
-				if raw&1 == 1 || (withdraw && i == 0 && (raw == WithdrawLabel || raw == WithdrawLabelZero)) {
-					break
-				}
 			}
+			body = body[sn:]
+			bits -= 8 * sn
 			end := len(u.labels)
 			p.Labels = u.labels[start:end:end]
 			p.RawLabels = u.rawLabels[start:end:end]
@@ -210,22 +206,21 @@ func (c sectionCtx) String() string {
 // in errors. It returns the extended dst, the setting used and whether it was the
 // fallback.
 func (u *Update) ipSection(dst []Prefix, b []byte, base int, k ipKind, addPath, withdraw bool, ctx sectionCtx) ([]Prefix, bool, bool, error) {
+	u.sectionLabelQuirks = 0
 	if len(b) == 0 {
 		return dst, addPath, false, nil
 	}
 	used, mismatch := addPath, false
-	n, labels, e := scanIPNLRI(b, k, addPath, withdraw)
+	n, labels, quirks, e := scanIPNLRI(b, k, addPath, withdraw)
 	if e.kind != nlriOK {
-		n2, labels2, e2 := scanIPNLRI(b, k, !addPath, withdraw)
+		n2, labels2, quirks2, e2 := scanIPNLRI(b, k, !addPath, withdraw)
 		if e2.kind != nlriOK {
-			other := "with"
-			if addPath {
-				other = "without"
-			}
-			return dst, addPath, false, errorf(base+e.off, "%s: %s (%s ADD-PATH path identifiers: %s)", ctx, e.what(k), other, e2.what(k))
+			return dst, addPath, false, u.sectionErr(base, k, addPath, e, e2, ctx)
 		}
-		n, labels, used, mismatch = n2, labels2, !addPath, true
+		n, labels, quirks, used, mismatch = n2, labels2, quirks2, !addPath, true
 	}
+	u.LabelQuirks += quirks
+	u.sectionLabelQuirks = quirks
 	dst = slices.Grow(dst, n)
 	if labels > 0 {
 		u.labels = slices.Grow(u.labels, labels)
@@ -234,6 +229,16 @@ func (u *Update) ipSection(dst []Prefix, b []byte, base int, k ipKind, addPath, 
 	dst, masked := u.decodeIPNLRI(dst, b, k, used, withdraw)
 	u.MaskedPrefixes += masked
 	return dst, used, mismatch, nil
+}
+
+// sectionErr is the error of a section that parsed with neither ADD-PATH setting (e with
+// the negotiated one, e2 with the other).
+func (u *Update) sectionErr(base int, k ipKind, addPath bool, e, e2 nlriErr, ctx sectionCtx) error {
+	other := "with"
+	if addPath {
+		other = "without"
+	}
+	return errorf(base+e.off, "%s: %s (%s ADD-PATH path identifiers: %s)", ctx, e.what(k), other, e2.what(k))
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -203,8 +203,8 @@ func TestNLRIAddPathAmbiguous(t *testing.T) {
 		b          []byte
 		plain, ids bool
 	}{{onlyWithIDs, false, true}, {onlyPlain, true, false}, {both, true, true}} {
-		_, _, e1 := scanIPNLRI(c.b, k, false, false)
-		_, _, e2 := scanIPNLRI(c.b, k, true, false)
+		_, _, _, e1 := scanIPNLRI(c.b, k, false, false)
+		_, _, _, e2 := scanIPNLRI(c.b, k, true, false)
 		if (e1.kind == nlriOK) != c.plain || (e2.kind == nlriOK) != c.ids {
 			t.Fatalf("%x: plain %v ids %v, want %v %v", c.b, e1.kind == nlriOK, e2.kind == nlriOK, c.plain, c.ids)
 		}

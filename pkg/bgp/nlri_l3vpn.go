@@ -16,7 +16,10 @@ type VPNRoute struct {
 	// section 2.4 Compatibility field (0x800000, or 0x000000 from some implementations)
 	// that stands for the whole stack.
 	Labels LabelStack
-	RD     RD
+	// LabelQuirk is set when the stack did not end with a bottom-of-stack entry and was
+	// ended by one of the rules for senders that omit it (see labels.go).
+	LabelQuirk bool
+	RD         RD
 	// Prefix is the IPv4 or IPv6 prefix, host bits cleared.
 	Prefix netip.Prefix
 }
@@ -27,13 +30,26 @@ type VPNRoute struct {
 //	[path identifier (4 bytes), when addPath (RFC 7911)]
 //	length in bits (1 byte): label stack + route distinguisher + prefix
 //	label stack: 3-byte entries up to the one with the bottom-of-stack bit; in a
-//	  withdrawal a first entry 0x800000 or 0x000000 (Compatibility) ends it
+//	  withdrawal a first entry 0x800000 or 0x000000 (Compatibility) ends it, in an
+//	  announcement an entry 0x000000 when the rest fits (see labels.go)
 //	route distinguisher (8 bytes)
 //	prefix: the remaining bits (0..32 or 0..128)
 //
 // Errors are *Error with the offset in b. On error dst is returned unextended. Routes
 // alias b.
 func DecodeVPN(b []byte, afi uint16, addPath, withdraw bool, dst []VPNRoute) ([]VPNRoute, error) {
+	return decodeVPN(b, afi, addPath, withdraw, false, dst)
+}
+
+// DecodeVPNLenient is DecodeVPN with the lenient label stack rule (labels.go): a stack that
+// runs past the NLRI length ends at the first entry after which a valid route
+// distinguisher and prefix follow. Try it only after DecodeVPN failed with both ADD-PATH
+// settings.
+func DecodeVPNLenient(b []byte, afi uint16, addPath, withdraw bool, dst []VPNRoute) ([]VPNRoute, error) {
+	return decodeVPN(b, afi, addPath, withdraw, true, dst)
+}
+
+func decodeVPN(b []byte, afi uint16, addPath, withdraw, lenient bool, dst []VPNRoute) ([]VPNRoute, error) {
 	maxBits := 32
 	switch afi {
 	case AFIIPv4:
@@ -63,7 +79,7 @@ func DecodeVPN(b []byte, afi uint16, addPath, withdraw bool, dst []VPNRoute) ([]
 			return dst[:start], errorf(lenOff, "VPN NLRI: length %d bits needs %d bytes, %d left", l, nb, len(b)-pos)
 		}
 		body := b[pos : pos+nb]
-		n, bad := scanLabels(body, l, withdraw)
+		n, quirk, bad := labelStack(body, l, 64, maxBits, withdraw, lenient)
 		if n < 0 {
 			return dst[:start], errorf(lenOff, "VPN NLRI: length %d bits too short for label stack entry %d (no bottom-of-stack bit before the route distinguisher)", l, bad+1)
 		}
@@ -76,6 +92,7 @@ func DecodeVPN(b []byte, afi uint16, addPath, withdraw bool, dst []VPNRoute) ([]
 			return dst[:start], errorf(lenOff, "VPN NLRI: prefix length %d (length %d minus %d label bits and the route distinguisher) exceeds %d", bits, l, 8*n, maxBits)
 		}
 		r.Labels = LabelStack(body[:n:n])
+		r.LabelQuirk = quirk
 		r.RD = RD(body[n : n+8])
 		r.Prefix, _ = makePrefix(body[n+8:], bits, maxBits)
 		dst = append(dst, r)

@@ -105,19 +105,3 @@ func (l LabelStack) AppendValues(dst []uint32) []uint32 {
 	}
 	return dst
 }
-
-// scanLabels walks the label stack at the start of body (bits long): entries up to the
-// one with the bottom-of-stack bit or, in a withdrawal, a first entry holding the RFC
-// 8277 section 2.4 Compatibility value (0x800000 or 0x000000). It returns the number of
-// bytes used, or -1 with the index of the entry that did not fit.
-func scanLabels(body []byte, bits int, withdraw bool) (n int, bad int) {
-	for i := 0; ; i++ {
-		if bits-24*i < 24 || len(body) < 3*(i+1) {
-			return -1, i
-		}
-		raw := uint32(body[3*i])<<16 | uint32(body[3*i+1])<<8 | uint32(body[3*i+2])
-		if raw&1 == 1 || (withdraw && i == 0 && (raw == WithdrawLabel || raw == WithdrawLabelZero)) {
-			return 3 * (i + 1), 0
-		}
-	}
-}

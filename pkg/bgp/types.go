@@ -323,6 +323,9 @@ type MPReach struct {
 	// AddPathMismatch is set when the NLRI did not parse with the negotiated ADD-PATH
 	// setting but did, cleanly and completely, with the opposite one.
 	AddPathMismatch bool
+	// LabelQuirks counts the labelled prefixes whose label stack had no bottom-of-stack
+	// entry and was ended by a rule for such senders (labels.go).
+	LabelQuirks int
 }
 
 // MPUnreach is one MP_UNREACH_NLRI attribute.
@@ -332,6 +335,7 @@ type MPUnreach struct {
 	Prefixes        []Prefix
 	AddPath         bool
 	AddPathMismatch bool
+	LabelQuirks     int // see MPReach
 }
 
 // Update is a decoded UPDATE message.
@@ -355,6 +359,11 @@ type Update struct {
 	// MaskedPrefixes counts the prefixes (all sections) whose bits beyond the prefix
 	// length were set on the wire; they were cleared (netip.Prefix.Masked semantics).
 	MaskedPrefixes int
+	// LabelQuirks counts the labelled prefixes (all sections) whose label stack was ended
+	// by a rule for senders that omit the bottom-of-stack bit (see MPReach.LabelQuirks).
+	LabelQuirks int
+	// sectionLabelQuirks is LabelQuirks of the last section decoded by ipSection.
+	sectionLabelQuirks int
 
 	// Reused storage for the label stacks of labelled prefixes.
 	labels    []uint32

@@ -105,6 +105,7 @@ func (u *Update) reset() {
 	u.EndOfRIB = false
 	u.EORFamily = Family{}
 	u.MaskedPrefixes = 0
+	u.LabelQuirks = 0
 	u.labels = u.labels[:0]
 	u.rawLabels = u.rawLabels[:0]
 }

@@ -55,7 +55,9 @@ func (m *Message) Decode(b []byte) error {
 
 // decodeRouteMonitoring decodes a Route Monitoring body.
 //
-// BMPv3: the body is exactly one BGP UPDATE. BMPv4 (draft-ietf-grow-bmp-tlv): the body is
+// BMPv3: the body is one BGP UPDATE; bytes after it (not allowed by RFC 7854, sent by
+// Huawei VRP 8.2) go to Trailing and, when they parse as information TLVs, TrailingTLVs.
+// BMPv4 (draft-ietf-grow-bmp-tlv): the body is
 // a list of indexed TLVs, one of which carries the BGP UPDATE; that one goes to Update
 // and the others to TLVs. A BMPv4 body that starts with a BGP marker is taken as the
 // early-draft layout (UPDATE first, then indexed TLVs).
@@ -63,6 +65,8 @@ func (m *Message) decodeRouteMonitoring(b []byte) error {
 	rm := &m.RouteMonitoring
 	rm.Update = nil
 	rm.TLVs = rm.TLVs[:0]
+	rm.Trailing = nil
+	rm.TrailingTLVs = rm.TrailingTLVs[:0]
 	body := b[bodyOff:]
 	if m.Header.Version == 4 && !hasBGPMarker(body) {
 		return m.decodeRouteMonitoringV4(body)
@@ -79,7 +83,16 @@ func (m *Message) decodeRouteMonitoring(b []byte) error {
 		rm.TLVs, err = decodeTLVs(rm.TLVs, body[n:], bodyOff+n, true, "route monitoring TLV")
 		return err
 	}
-	return errf(bodyOff+n, "route monitoring: %d bytes after the %d-byte BGP UPDATE", len(body)-n, n)
+	// BMPv3 with bytes after the UPDATE (a vendor quirk): keep them, as TLVs when they
+	// parse as such.
+	rm.Trailing = body[n:len(body):len(body)]
+	if tlvs, err := decodeTLVs(rm.TrailingTLVs, rm.Trailing, bodyOff+n, false, ""); err == nil {
+		rm.TrailingTLVs = tlvs
+	} else {
+		clear(tlvs)
+		rm.TrailingTLVs = tlvs[:0]
+	}
+	return nil
 }
 
 func (m *Message) decodeRouteMonitoringV4(body []byte) error {

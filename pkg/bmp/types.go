@@ -145,6 +145,13 @@ type RouteMonitoring struct {
 	// (empty for BMPv3). They are indexed: HasIndex is true and Index holds the full
 	// 16-bit index field, G-bit (TLVIndexGroupBit) included.
 	TLVs []InfoTLV
+	// Trailing holds the bytes after the BGP UPDATE of a BMPv3 message (RFC 7854 allows
+	// none; Huawei VRP 8.2 appends a TLV to Loc-RIB Route Monitoring messages). The
+	// UPDATE is decoded all the same. TrailingTLVs is their decoding as information TLVs
+	// (type, length, value; RFC 7854 section 4.4) when they parse as such completely,
+	// else empty.
+	Trailing     []byte
+	TrailingTLVs []InfoTLV
 }
 
 // Statistics types (IANA "BMP Statistics Types").

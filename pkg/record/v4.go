@@ -6,7 +6,8 @@ import (
 	"strconv"
 )
 
-// V4Fields are the BMPv4 (draft-ietf-grow-bmp-tlv) fields of a route record: the route's
+// V4Fields are the BMPv4 (draft-ietf-grow-bmp-tlv) fields of a route record (and the
+// TLVs a BMPv3 router appended after the UPDATE): the route's
 // Path Status TLV (draft-ietf-grow-bmp-path-marking-tlv) and the other Route Monitoring
 // TLVs that apply to it. Route records embed it and call appendTo from their AppendJSON;
 // internal/session's Ctx.V4Fields fills it. The zero value writes nothing.
@@ -23,10 +24,16 @@ type V4Fields struct {
 	// BMPTLVs are the other Route Monitoring TLVs that apply to the route (index 0, its
 	// NLRI index, or a group listing it), in message order.
 	BMPTLVs []BMPTLV `json:"bmp_tlvs,omitempty"`
+	// TrailingBytes is the hex of bytes a BMPv3 router sent after the BGP UPDATE of the
+	// route's Route Monitoring message when they are not TLVs (when they are, they are in
+	// BMPTLVs, without index). RFC 7854 allows none; see BMP.md.
+	TrailingBytes string `json:"bmp_trailing_bytes,omitempty"`
 }
 
 // IsZero reports whether f carries nothing.
-func (f *V4Fields) IsZero() bool { return f.PathStatusCode == nil && len(f.BMPTLVs) == 0 }
+func (f *V4Fields) IsZero() bool {
+	return f.PathStatusCode == nil && len(f.BMPTLVs) == 0 && f.TrailingBytes == ""
+}
 
 func (f *V4Fields) appendTo(o *obj) {
 	if f.PathStatusCode != nil {
@@ -38,6 +45,7 @@ func (f *V4Fields) appendTo(o *obj) {
 		}
 	}
 	appendBMPTLVs(o, f.BMPTLVs)
+	o.strNE("bmp_trailing_bytes", f.TrailingBytes)
 }
 
 // BMPTLV is a BMPv4 TLV rendered as {"type":…, "index":…, "pen":…, "value":"<hex>"}:
