@@ -1,7 +1,9 @@
 // Command bmpreplay replays the BMP sessions found in packet captures (pcap, pcapng) and
 // raw BMP files to a BMP collector over TCP, one connection per captured session, as the
 // routers sent them. It can loop, rate-limit by BMP message, multiply sessions, and list
-// what a capture holds without sending anything. Run "bmpreplay --help" for the flags.
+// what a capture holds without sending anything. "bmpreplay gen" writes BMP streams:
+// synthetic ones, or converted from MRT RIB dumps and update files (see package mrtbmp).
+// Run "bmpreplay --help" and "bmpreplay gen --help" for the flags.
 package main
 
 import (
@@ -48,6 +50,7 @@ func main() {
 }
 
 const usageHead = `Usage: bmpreplay [flags] FILE|DIR...
+       bmpreplay gen [flags] -o OUT.bmp   (write a synthetic or MRT-converted stream; gen --help)
 
 Replays BMP sessions to a collector. FILE is a pcap, pcapng (optionally gzipped) or raw
 BMP byte-stream file (the format is detected from its content); a DIR is searched
@@ -110,6 +113,9 @@ func newFlagSet(cfg *config, stderr io.Writer) *pflag.FlagSet {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "gen" {
+		return runGen(args[1:], stdout, stderr)
+	}
 	var cfg config
 	fs := newFlagSet(&cfg, stderr)
 	if err := fs.Parse(args); err != nil {

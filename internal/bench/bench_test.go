@@ -102,6 +102,20 @@ func TestCPUModel(t *testing.T) {
 	}
 }
 
+func TestSessionAddr(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 60000 {
+		a := SessionAddr(i)
+		if !a.IP.IsLoopback() || seen[a.IP.String()] {
+			t.Fatalf("session %d: %s (loopback %v, seen %v)", i, a.IP, a.IP.IsLoopback(), seen[a.IP.String()])
+		}
+		seen[a.IP.String()] = true
+	}
+	if SessionAddr(0).IP.String() != "127.0.0.1" {
+		t.Fatalf("first session from %s", SessionAddr(0).IP)
+	}
+}
+
 func TestCount(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45678: "-45,678"} {
 		if got := count(n); got != want {
@@ -110,48 +124,73 @@ func TestCount(t *testing.T) {
 	}
 }
 
-// lines renders records with the given sequence numbers, every third a unicast_prefix.
-func lines(seqs ...int) []byte {
+// lines renders records of router 127.0.0.1 with the given sequence numbers, every third
+// a unicast_prefix.
+func lines(seqs ...int) []byte { return linesOf("127.0.0.1", seqs...) }
+
+func linesOf(router string, seqs ...int) []byte {
 	var b bytes.Buffer
 	for _, s := range seqs {
 		typ := "peer"
 		if s%3 == 0 {
 			typ = "unicast_prefix"
 		}
-		fmt.Fprintf(&b, `{"type":"%s","action":"add","sequence":%d,"router_ip":"127.0.0.1"}`+"\n", typ, s)
+		fmt.Fprintf(&b, `{"type":"%s","action":"add","sequence":%d,"router_ip":"%s"}`+"\n", typ, s, router)
 	}
 	return b.Bytes()
 }
 
-func TestTally(t *testing.T) {
-	seq := func(from, to int) []int {
-		var s []int
-		for i := from; i <= to; i++ {
-			s = append(s, i)
-		}
-		return s
+func seq(from, to int) []int {
+	var s []int
+	for i := from; i <= to; i++ {
+		s = append(s, i)
 	}
-	two := append(lines(seq(1, 9)...), lines(seq(1, 9)...)...)
+	return s
+}
+
+// interleave alternates the lines of a and b.
+func interleave(a, b []byte) []byte {
+	la, lb := bytes.SplitAfter(a, []byte("\n")), bytes.SplitAfter(b, []byte("\n"))
+	var out []byte
+	for i := 0; i < max(len(la), len(lb)); i++ {
+		if i < len(la) {
+			out = append(out, la[i]...)
+		}
+		if i < len(lb) {
+			out = append(out, lb[i]...)
+		}
+	}
+	return out
+}
+
+func TestTally(t *testing.T) {
+	two := interleave(lines(seq(1, 9)...), linesOf("127.0.0.2", seq(1, 9)...))
 	cases := []struct {
 		name     string
 		in       []byte
 		sessions int
+		order    Order
 		err      string // substring; "" means valid
 	}{
-		{"one session", lines(seq(1, 9)...), 1, ""},
-		{"two sessions", two, 2, ""},
-		{"missing record", lines(1, 2, 3, 4, 6, 7, 8, 9), 1, "1 missing"},
-		{"duplicate", lines(1, 2, 3, 4, 5, 5, 6, 7, 8, 9), 1, "1 extra"},
-		{"beyond the end", lines(seq(1, 10)...), 1, "10 lines, want 9"},
-		{"second session short", append(lines(seq(1, 9)...), lines(seq(1, 8)...)...), 2, "17 lines, want 18"},
-		{"no sequence", append(lines(seq(1, 9)...), "{\"type\":\"peer\"}\n"...), 1, "malformed"},
-		{"zero sequence", append(lines(seq(1, 9)...), lines(0)...), 1, "out of range"},
-		{"torn last line", append(lines(seq(1, 9)...), `{"type":"peer"`...), 1, "unterminated"},
+		{"one session", lines(seq(1, 9)...), 1, Contiguous, ""},
+		{"two sessions interleaved", two, 2, Contiguous, ""},
+		{"missing record", lines(1, 2, 3, 4, 6, 7, 8, 9), 1, Increasing, "1 missing"},
+		{"missing record is disorder", lines(1, 2, 3, 4, 6, 7, 8, 9), 1, Contiguous, "out of order"},
+		{"duplicate", lines(1, 2, 3, 4, 5, 5, 6, 7, 8, 9), 1, AnyOrder, "1 extra"},
+		{"swapped", lines(1, 2, 3, 5, 4, 6, 7, 8, 9), 1, Increasing, "1 records out of order, first line 5: router 127.0.0.1 sequence 4 after 5"},
+		{"swapped, any order", lines(1, 2, 3, 5, 4, 6, 7, 8, 9), 1, AnyOrder, ""},
+		{"beyond the end", lines(seq(1, 10)...), 1, Contiguous, "10 lines, want 9"},
+		{"second session short", append(lines(seq(1, 9)...), linesOf("127.0.0.2", seq(1, 8)...)...), 2, Contiguous, "17 lines, want 18"},
+		{"same router twice", append(lines(seq(1, 9)...), lines(seq(1, 9)...)...), 2, AnyOrder, "1 sessions (router_ip) in the output, want 2"},
+		{"no sequence", append(lines(seq(1, 9)...), "{\"type\":\"peer\"}\n"...), 1, Contiguous, "malformed"},
+		{"no router", append(lines(seq(1, 9)...), "{\"type\":\"peer\",\"sequence\":10}\n"...), 1, Contiguous, "no router_ip"},
+		{"zero sequence", append(lines(seq(1, 9)...), lines(0)...), 1, Contiguous, "out of range"},
+		{"torn last line", append(lines(seq(1, 9)...), `{"type":"peer"`...), 1, Contiguous, "unterminated"},
 	}
 	for _, c := range cases {
 		// Feed in small odd-sized chunks so that lines are split across writes.
 		for _, chunk := range []int{1, 7, 1 << 20} {
-			tl := &Tally{Verify: true}
+			tl := &Tally{Verify: true, Order: c.order}
 			for in := c.in; len(in) > 0; {
 				n := min(chunk, len(in))
 				tl.Write(in[:n])
@@ -172,6 +211,25 @@ func TestTally(t *testing.T) {
 	fast.Write(two[10:])
 	if fast.Lines != 18 || fast.Bytes != int64(len(two)) {
 		t.Fatalf("count-only tally: %d lines %d bytes", fast.Lines, fast.Bytes)
+	}
+}
+
+// TestTallyMerge checks the Kafka use: one Increasing tally per partition, merged.
+func TestTallyMerge(t *testing.T) {
+	a, b := &Tally{Verify: true, Order: Increasing}, &Tally{Verify: true, Order: Increasing}
+	a.Write(interleave(lines(1, 2, 4, 5, 7), linesOf("127.0.0.2", 1, 3, 4, 8)))
+	b.Write(interleave(lines(3, 6, 8, 9), linesOf("127.0.0.2", 2, 5, 6, 7, 9)))
+	all := &Tally{Verify: true}
+	all.Merge(a)
+	all.Merge(b)
+	if err := all.Check(9, 3, 2); err != nil {
+		t.Fatal(err)
+	}
+	c := &Tally{Verify: true, Order: Increasing}
+	c.Write(lines(3, 8, 6, 9)) // 6 after 8 in one partition
+	all.Merge(c)
+	if err := all.Check(9, 3, 2); err == nil || !strings.Contains(err.Error(), "sequence 6 after 8") {
+		t.Fatalf("merged disorder not reported: %v", err)
 	}
 }
 
@@ -245,12 +303,49 @@ func TestCollectorEndToEnd(t *testing.T) {
 	if !b.Verified || !b.Bounded || b.Error != "" || b.StallHWM <= 0 || b.SentDuringStall <= 0 {
 		t.Fatalf("blocked run: %+v", b)
 	}
-	var md bytes.Buffer
-	rep := Report{Machine: ReadMachine(bin), Collector: bin, Results: []Result{r}, Blocked: []BlockedResult{b}}
+	// The same stream through Kafka (in-process kfake, acks=all, lz4), 2 partitions.
+	k, err := ThroughputKafka(cfg, s, KafkaConfig{Partitions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !k.Verified || k.Error != "" || k.Records != 6010 || k.Sink != "kafka lz4" || k.CPUPerPrefix <= 0 {
+		t.Fatalf("kafka run: %+v", k)
+	}
+	// A realistic stream: 3 peers, attributes varying per UPDATE.
+	rs, err := MakeRealistic(2000, 3, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Records != 2000+2+3+3 || rs.Unicast != 2000 {
+		t.Fatalf("realistic stream: %+v", rs)
+	}
+	rr, err := Throughput(Config{Collector: bin, TmpDir: t.TempDir(), Timeout: time.Minute}, rs)
+	if err != nil || !rr.Verified {
+		t.Fatalf("realistic run: %+v, %v", rr, err)
+	}
+	idle, err := Idle(Config{Collector: bin, TmpDir: t.TempDir(), Timeout: time.Minute}, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !idle.Verified || idle.Sessions != 20 || idle.RSS <= 0 || idle.Goroutines <= idle.BaseGoroutines {
+		t.Fatalf("idle run: %+v", idle)
+	}
+	var md, bf bytes.Buffer
+	rep := Report{Machine: ReadMachine(bin), Collector: bin, Results: []Result{r, k, rr}, Blocked: []BlockedResult{b}, Idle: []IdleResult{idle}}
 	rep.WriteMarkdown(&md)
-	for _, want := range []string{"| 10 | 2 | 6,002 | 610 |", "## Blocked output", "| 10 | 2 | 6,002 | 300ms |"} {
+	for _, want := range []string{"| synthetic | file | 10 | 2 | 6,002 | 610 |", "| synthetic | kafka lz4 | 10 | 2 | 6,002 | 610 |",
+		"| realistic, 3 peers | file | 3 | 1 | 2,000 |", "## Blocked output", "| synthetic | 10 | 2 | 6,002 | 300ms |", "## Idle router sessions", "| 20 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	rep.WriteBenchFormat(&bf)
+	for _, want := range []string{"\nBenchmarkE2E/stream=synthetic/sink=file/per-update=10/sessions=2 1 ",
+		"\nBenchmarkE2E/stream=synthetic/sink=kafka_lz4/per-update=10/sessions=2 1 ", " cpu-ns/prefix ",
+		"\nBenchmarkE2E/stream=realistic_3_peers/sink=file/per-update=3/sessions=1 1 ",
+		"\nBenchmarkIdle/sessions=20 1 ", "\nBenchmarkBlocked/stream=synthetic/per-update=10/sessions=2 1 "} {
+		if !strings.Contains(bf.String(), want) {
+			t.Errorf("benchmark format lacks %q:\n%s", want, bf.String())
 		}
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(cfg.TmpDir, "bmpbench-*")); len(leftovers) != 0 {

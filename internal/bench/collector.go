@@ -44,12 +44,24 @@ func FreePort() (int, error) {
 // StartCollector runs the collector binary at path on a free 127.0.0.1 port with
 // --dump=file --msg-file=out plus extra flags, and waits until it logs that it listens.
 func StartCollector(path, out string, extra []string, timeout time.Duration) (*Collector, error) {
+	return startCollector(path, append([]string{"--dump=file", "--msg-file=" + out}, extra...), timeout)
+}
+
+// startCollector runs the collector binary at path on a free 127.0.0.1 port with the
+// given flags and waits until it logs that it listens.
+func startCollector(path string, flags []string, timeout time.Duration) (*Collector, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
+	mport, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	// A free metrics port (the default 127.0.0.1:10790 may be taken); a later
+	// --metrics-address in flags wins.
 	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--dump=file", "--msg-file=" + out}, extra...)
+		"--metrics-address=127.0.0.1:" + strconv.Itoa(mport)}, flags...)
 	c := &Collector{cmd: exec.Command(path, args...), Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		listening: make(chan struct{}), exited: make(chan struct{})}
 	c.cmd.Stdout = io.Discard

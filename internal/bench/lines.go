@@ -10,21 +10,45 @@ import (
 	"time"
 )
 
+// Order says how Tally checks the order of each session's records.
+type Order int
+
+const (
+	// Contiguous: each session's records arrive as 1, 2, 3, … (one file or pipe).
+	Contiguous Order = iota
+	// Increasing: each session's sequence numbers only grow (one Kafka partition holds a
+	// subset of a session's records).
+	Increasing
+	// AnyOrder: counts only.
+	AnyOrder
+)
+
 // Tally counts the JSON Lines written by the collector. With Verify set it also checks each
-// line: its sequence number (every session numbers its records 1, 2, …) and its type; Check
-// then proves that every expected record arrived exactly once per session. Without Verify
-// it only counts newlines, which is cheap enough to run while the collector is timed.
+// line: its session (router_ip: the benchmark's sessions come from different loopback
+// addresses), its sequence number (every session numbers its records 1, 2, …), its order
+// within its session (see Order) and its type; Check then proves that every expected
+// record arrived exactly once per session, in order. Without Verify it only counts
+// newlines, which is cheap enough to run while the collector is timed.
 type Tally struct {
 	Verify bool
+	Order  Order
 
 	Lines    int64 // complete lines
 	Bytes    int64 // bytes of complete lines, newlines included
 	Prefixes int64 // unicast_prefix records (Verify only)
 
-	partial  []byte
-	seqs     []uint16 // seqs[s] = how many lines carried sequence s (Verify only)
-	bad      int64
-	firstBad string
+	partial    []byte
+	sessions   map[string]*sessionTally
+	order      []string // sessions in order of first appearance
+	bad        int64
+	firstBad   string
+	disorder   int64
+	firstOrder string
+}
+
+type sessionTally struct {
+	seqs []uint16 // seqs[s] = how many lines carried sequence s
+	last uint64
 }
 
 // Write consumes output bytes; lines may be split across calls.
@@ -46,28 +70,37 @@ func (t *Tally) Write(p []byte) (int, error) {
 			t.partial = append(t.partial, line...)
 			line = t.partial
 		}
-		t.line(line)
-		t.Bytes += int64(len(line)) + 1
-		t.Lines++
+		t.Line(line)
 		t.partial = t.partial[:0]
 		p = p[i+1:]
 	}
 	return n, nil
 }
 
+// Line checks one line (without its newline).
+func (t *Tally) Line(l []byte) {
+	t.line(l)
+	t.Bytes += int64(len(l)) + 1
+	t.Lines++
+}
+
 var (
 	seqKey     = []byte(`"sequence":`)
+	routerKey  = []byte(`"router_ip":"`)
 	unicastKey = []byte(`{"type":"unicast_prefix",`)
 )
 
 // maxSeq bounds the sequence numbers tracked (one uint16 each): 64 M records per session.
 const maxSeq = 64 << 20
 
+// headLen is where type, action, sequence and router_ip are looked for.
+const headLen = 256
+
 func (t *Tally) line(l []byte) {
-	head := l[:min(len(l), 96)] // type, action and sequence come first
+	head := l[:min(len(l), headLen)]
 	k := bytes.Index(head, seqKey)
 	if k < 0 {
-		t.badLine(l, "no sequence in the first 96 bytes")
+		t.badLine(l, "no sequence in the first bytes")
 		return
 	}
 	d := head[k+len(seqKey):]
@@ -80,10 +113,38 @@ func (t *Tally) line(l []byte) {
 		t.badLine(l, fmt.Sprintf("sequence %q out of range 1-%d", d[:e], maxSeq))
 		return
 	}
-	if int(seq) >= len(t.seqs) {
-		t.seqs = append(t.seqs, make([]uint16, int(seq)+1-len(t.seqs)+len(t.seqs)/2)...)
+	k = bytes.Index(head, routerKey)
+	if k < 0 {
+		t.badLine(l, "no router_ip in the first bytes")
+		return
 	}
-	t.seqs[seq]++
+	r := head[k+len(routerKey):]
+	e = bytes.IndexByte(r, '"')
+	if e < 0 {
+		t.badLine(l, "router_ip unterminated")
+		return
+	}
+	if t.sessions == nil {
+		t.sessions = make(map[string]*sessionTally)
+	}
+	st := t.sessions[string(r[:e])]
+	if st == nil {
+		st = &sessionTally{}
+		t.sessions[string(r[:e])] = st
+		t.order = append(t.order, string(r[:e]))
+	}
+	if int(seq) >= len(st.seqs) {
+		st.seqs = append(st.seqs, make([]uint16, int(seq)+1-len(st.seqs)+len(st.seqs)/2)...)
+	}
+	st.seqs[seq]++
+	switch {
+	case t.Order == Contiguous && seq != st.last+1, t.Order == Increasing && seq <= st.last:
+		if t.disorder == 0 {
+			t.firstOrder = fmt.Sprintf("line %d: router %s sequence %d after %d", t.Lines+1, r[:e], seq, st.last)
+		}
+		t.disorder++
+	}
+	st.last = seq
 	if bytes.HasPrefix(l, unicastKey) {
 		t.Prefixes++
 	}
@@ -96,9 +157,43 @@ func (t *Tally) badLine(l []byte, why string) {
 	t.bad++
 }
 
-// Check verifies, after Verify, that the output held exactly sessions copies of records
-// 1..perSession (in any interleaving of sessions), prefixes of them unicast_prefix records
-// per session, and nothing else.
+// Merge adds the counts of o (a tally of other lines of the same sessions, e.g. another
+// Kafka partition) to t; the order checks stay each tally's own.
+func (t *Tally) Merge(o *Tally) {
+	t.Lines += o.Lines
+	t.Bytes += o.Bytes
+	t.Prefixes += o.Prefixes
+	if o.bad > 0 && t.bad == 0 {
+		t.firstBad = o.firstBad
+	}
+	t.bad += o.bad
+	if o.disorder > 0 && t.disorder == 0 {
+		t.firstOrder = o.firstOrder
+	}
+	t.disorder += o.disorder
+	for _, name := range o.order {
+		src := o.sessions[name]
+		if t.sessions == nil {
+			t.sessions = make(map[string]*sessionTally)
+		}
+		dst := t.sessions[name]
+		if dst == nil {
+			dst = &sessionTally{}
+			t.sessions[name] = dst
+			t.order = append(t.order, name)
+		}
+		if len(dst.seqs) < len(src.seqs) {
+			dst.seqs = append(dst.seqs, make([]uint16, len(src.seqs)-len(dst.seqs))...)
+		}
+		for i, n := range src.seqs {
+			dst.seqs[i] += n
+		}
+	}
+}
+
+// Check verifies, after Verify, that the output held exactly sessions sessions, each
+// with records 1..perSession once and in order (see Order), prefixes of them
+// unicast_prefix records per session, and nothing else.
 func (t *Tally) Check(perSession, prefixes int64, sessions int) error {
 	if !t.Verify {
 		return errors.New("tally: Check needs Verify")
@@ -116,28 +211,37 @@ func (t *Tally) Check(perSession, prefixes int64, sessions int) error {
 	if want := prefixes * int64(sessions); t.Prefixes != want {
 		errs = append(errs, fmt.Errorf("%d unicast_prefix records, want %d", t.Prefixes, want))
 	}
-	missing, extra := 0, 0
-	var firstWrong uint64
-	for s := int64(1); s < max(int64(len(t.seqs)), perSession+1); s++ {
-		n := 0
-		if s < int64(len(t.seqs)) {
-			n = int(t.seqs[s])
-		}
-		want := sessions
-		if s > perSession {
-			want = 0
-		}
-		if n != want && firstWrong == 0 {
-			firstWrong = uint64(s)
-		}
-		if n < want {
-			missing += want - n
-		} else {
-			extra += n - want
-		}
+	if len(t.sessions) != sessions {
+		errs = append(errs, fmt.Errorf("%d sessions (router_ip) in the output, want %d", len(t.sessions), sessions))
 	}
-	if missing+extra > 0 {
-		errs = append(errs, fmt.Errorf("sequence numbers: %d missing, %d extra or duplicated (first wrong: %d)", missing, extra, firstWrong))
+	if t.disorder > 0 {
+		errs = append(errs, fmt.Errorf("%d records out of order, first %s", t.disorder, t.firstOrder))
+	}
+	for _, name := range t.order {
+		seqs := t.sessions[name].seqs
+		missing, extra := 0, 0
+		var firstWrong uint64
+		for s := int64(1); s < max(int64(len(seqs)), perSession+1); s++ {
+			n := 0
+			if s < int64(len(seqs)) {
+				n = int(seqs[s])
+			}
+			want := 1
+			if s > perSession {
+				want = 0
+			}
+			if n != want && firstWrong == 0 {
+				firstWrong = uint64(s)
+			}
+			if n < want {
+				missing += want - n
+			} else {
+				extra += n - want
+			}
+		}
+		if missing+extra > 0 {
+			errs = append(errs, fmt.Errorf("router %s: sequence numbers: %d missing, %d extra or duplicated (first wrong: %d)", name, missing, extra, firstWrong))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -15,6 +15,7 @@ type Report struct {
 	Extra     []string        `json:"collector_flags,omitempty"`
 	Results   []Result        `json:"results"`
 	Blocked   []BlockedResult `json:"blocked,omitempty"`
+	Idle      []IdleResult    `json:"idle,omitempty"`
 	// Failures lists scenarios that could not be measured at all.
 	Failures []string `json:"failures,omitempty"`
 }
@@ -31,6 +32,11 @@ func (r *Report) OK() bool {
 	}
 	for _, b := range r.Blocked {
 		if !b.Verified || !b.Bounded {
+			return false
+		}
+	}
+	for _, x := range r.Idle {
+		if !x.Verified {
 			return false
 		}
 	}
@@ -58,22 +64,22 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "\n\n")
 
 	if len(r.Results) > 0 {
-		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines file out)\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s (sys) | cores used | CPU/prefix | load | verified |\n")
-		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines out to a file or Kafka)\n\n")
+		fmt.Fprintf(w, "| stream | sink | prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s (sys) | cores used | CPU/prefix | load | verified |\n")
+		fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 		for _, x := range r.Results {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f (%.2f) | %.2f | %s | %s | %s |\n",
-				x.PerUpdate, x.Sessions, count(x.Prefixes), count(x.Messages), float64(x.InputBytes)/1e6,
+			fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f (%.2f) | %.2f | %s | %s | %s |\n",
+				orDash(x.Stream), orDash(x.Sink), perUpdate(x.PerUpdate), x.Sessions, count(x.Prefixes), count(x.Messages), float64(x.InputBytes)/1e6,
 				dur(x.Elapsed), count(int64(x.PrefixesPerSec)), count(int64(x.MessagesPerSec)), x.InputMBPerSec,
 				x.BytesPerRecord, mb(x.PeakRSS), x.CPU.Seconds(), x.SysCPU.Seconds(), x.CPUCores, x.CPUPerPrefix.Round(10*time.Nanosecond),
 				orDash(x.LoadAvg), verdict(x.Verified, x.Error, x.ExitError))
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "Collector I/O system calls over the same interval (/proc/PID/io):\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | reads | bytes/read | writes | bytes/write | records/write |\n")
-		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(w, "| stream | sink | prefixes/UPDATE | sessions | reads | bytes/read | writes | bytes/write | records/write |\n")
+		fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, x := range r.Results {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %s | %s | %s |\n", x.PerUpdate, x.Sessions,
+			fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", orDash(x.Stream), orDash(x.Sink), perUpdate(x.PerUpdate), x.Sessions,
 				count(x.IO.Reads), ratio(x.IO.ReadBytes, x.IO.Reads), count(x.IO.Writes),
 				ratio(x.IO.WriteBytes, x.IO.Writes), ratio(x.Records, x.IO.Writes))
 		}
@@ -82,16 +88,26 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(r.Blocked) > 0 {
 		fmt.Fprintf(w, "## Blocked output (named pipe not read)\n\n")
-		fmt.Fprintf(w, "| prefixes/UPDATE | sessions | prefixes | stall | input accepted during stall | VmHWM at end of stall | max VmRSS during stall | VmHWM target | bounded | drain | VmHWM after drain | verified |\n")
-		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
+		fmt.Fprintf(w, "| stream | prefixes/UPDATE | sessions | prefixes | stall | input accepted during stall | VmHWM at end of stall | max VmRSS during stall | VmHWM target | bounded | drain | VmHWM after drain | verified |\n")
+		fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
 		for _, b := range r.Blocked {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %.1f MB of %.1f MB | %.1f MiB | %.1f MiB | %.0f MiB | %s | %s | %.1f MiB | %s |\n",
-				b.PerUpdate, b.Sessions, count(b.Prefixes), dur(b.Stall), float64(b.SentDuringStall)/1e6, float64(b.InputBytes)/1e6,
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.1f MB of %.1f MB | %.1f MiB | %.1f MiB | %.0f MiB | %s | %s | %.1f MiB | %s |\n",
+				orDash(b.Stream), perUpdate(b.PerUpdate), b.Sessions, count(b.Prefixes), dur(b.Stall), float64(b.SentDuringStall)/1e6, float64(b.InputBytes)/1e6,
 				mb(b.StallHWM), mb(b.StallMaxRSS), mb(b.Limit), yesNo(b.Bounded), dur(b.Drain), mb(b.FinalHWM),
 				verdict(b.Verified, b.Error, b.ExitError))
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "input in MB (10^6 bytes).\n\n")
+	}
+	if len(r.Idle) > 0 {
+		fmt.Fprintf(w, "## Idle router sessions (Initiation and Peer Up, then nothing)\n\n")
+		fmt.Fprintf(w, "| sessions | VmRSS before | VmRSS after | RSS per session | goroutines per session | load | verified |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---|---|\n")
+		for _, x := range r.Idle {
+			fmt.Fprintf(w, "| %s | %.1f MiB | %.1f MiB | %.1f KiB | %.2f | %s | %s |\n", count(int64(x.Sessions)), mb(x.BaseRSS), mb(x.RSS),
+				float64(x.PerSession)/1024, x.GoroutinesPerSession, orDash(x.LoadAvg), verdict(x.Verified, x.Error, ""))
+		}
+		fmt.Fprintln(w)
 	}
 	if len(r.Failures) > 0 {
 		fmt.Fprintf(w, "## Failures\n\n")
@@ -105,11 +121,60 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "- %d/UPDATE: %s\n", x.PerUpdate, problems(x.Error, x.ExitError))
 		}
 	}
+	for _, x := range r.Idle {
+		if x.Error != "" {
+			fmt.Fprintf(w, "- idle %d sessions: verification failed: %s\n", x.Sessions, x.Error)
+		}
+	}
 	for _, b := range r.Blocked {
 		if b.Error != "" || b.ExitError != "" {
 			fmt.Fprintf(w, "- blocked %d/UPDATE: %s\n", b.PerUpdate, problems(b.Error, b.ExitError))
 		}
 	}
+}
+
+func perUpdate(n int) string {
+	if n <= 0 {
+		return "as in the RIB"
+	}
+	return fmt.Sprint(n)
+}
+
+// WriteBenchFormat writes the results in the Go benchmark format (one line per result,
+// custom units), which benchstat compares: "benchstat old.txt new.txt".
+func (r *Report) WriteBenchFormat(w io.Writer) {
+	m := r.Machine
+	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/bmpstream/bmpstream/cmd/bmpbench\ncpu: %s\n", m.OS, m.Arch, m.CPUModel)
+	fmt.Fprintf(w, "# load average at start: %s\n", orDash(m.LoadAvg))
+	for _, x := range r.Results {
+		if !x.Verified {
+			continue // a wrong result has no speed
+		}
+		fmt.Fprintf(w, "BenchmarkE2E/stream=%s/sink=%s/per-update=%s/sessions=%d 1 %d ns/op %.0f prefixes/s %.1f cpu-ns/prefix %.3f cores %d peak-RSS-B %.0f B/record\n",
+			benchName(x.Stream), benchName(x.Sink), benchName(perUpdate(x.PerUpdate)), x.Sessions, x.Elapsed.Nanoseconds(),
+			x.PrefixesPerSec, float64(x.CPUPerPrefix.Nanoseconds()), x.CPUCores, x.PeakRSS, x.BytesPerRecord)
+	}
+	for _, b := range r.Blocked {
+		if !b.Verified {
+			continue
+		}
+		fmt.Fprintf(w, "BenchmarkBlocked/stream=%s/per-update=%s/sessions=%d 1 %d ns/op %d stall-HWM-B %d final-HWM-B %d drain-ns\n",
+			benchName(b.Stream), benchName(perUpdate(b.PerUpdate)), b.Sessions, b.Stall.Nanoseconds(), b.StallHWM, b.FinalHWM, b.Drain.Nanoseconds())
+	}
+	for _, x := range r.Idle {
+		if !x.Verified {
+			continue
+		}
+		fmt.Fprintf(w, "BenchmarkIdle/sessions=%d 1 %d RSS-B/session %.2f goroutines/session\n", x.Sessions, x.PerSession, x.GoroutinesPerSession)
+	}
+}
+
+// benchName makes s usable in a benchmark name (no spaces, no slashes).
+func benchName(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.NewReplacer(" ", "_", "/", "_", ",", "", ":", "-").Replace(s)
 }
 
 func problems(err, exit string) string {

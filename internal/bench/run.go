@@ -14,17 +14,22 @@ import (
 	"time"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
+	"github.com/bmpstream/bmpstream/internal/mrtbmp"
 )
 
 // Stream is a generated router stream.
 type Stream struct {
-	Prefixes  int // per session
-	PerUpdate int
+	// Name says what the stream is ("synthetic", "realistic", "mrt:<file>").
+	Name      string
+	Prefixes  int // routes announced per session
+	PerUpdate int // prefixes per UPDATE (0: varies, as in an MRT conversion)
 	Data      []byte
 	Messages  int // BMP messages
 	// Records is what the collector must write per session: one per prefix, plus the
-	// router init, peer up, peer down and router term records.
+	// router init, peer up, peer down, End-of-RIB and router term records; Unicast how
+	// many of them are unicast_prefix records.
 	Records int64
+	Unicast int64
 }
 
 // MakeStream generates a stream of prefixes prefixes, perUpdate per UPDATE, alternating
@@ -40,8 +45,40 @@ func MakeStream(prefixes, perUpdate int) (*Stream, error) {
 	if c.V4+c.V6 != prefixes {
 		return nil, fmt.Errorf("generator announced %d prefixes, want %d", c.V4+c.V6, prefixes)
 	}
-	return &Stream{Prefixes: prefixes, PerUpdate: perUpdate, Data: buf.Bytes(), Messages: c.Messages,
-		Records: int64(prefixes) + 4}, nil
+	return &Stream{Name: "synthetic", Prefixes: prefixes, PerUpdate: perUpdate, Data: buf.Bytes(), Messages: c.Messages,
+		Records: int64(prefixes) + 4, Unicast: int64(prefixes)}, nil
+}
+
+// MakeRealistic generates a stream of prefixes prefixes, perUpdate per UPDATE, from peers
+// peers with attributes that vary per UPDATE (gen.StreamSpec.Realistic).
+func MakeRealistic(prefixes, perUpdate, peers int) (*Stream, error) {
+	var buf bytes.Buffer
+	buf.Grow(prefixes/perUpdate*170 + prefixes*10 + 4096)
+	c, err := gen.WriteStream(&buf, gen.StreamSpec{Prefixes: prefixes, PerUpdate: perUpdate, IPv6: true,
+		SysName: "bmpbench", Peers: peers, Realistic: true, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	if c.V4+c.V6 != prefixes || c.PeerUps != peers {
+		return nil, fmt.Errorf("generator announced %d prefixes from %d peers, want %d from %d", c.V4+c.V6, c.PeerUps, prefixes, peers)
+	}
+	return &Stream{Name: fmt.Sprintf("realistic, %d peers", peers), Prefixes: prefixes, PerUpdate: perUpdate,
+		Data: buf.Bytes(), Messages: c.Messages, Records: int64(prefixes + 2 + c.PeerUps + c.PeerDowns),
+		Unicast: int64(prefixes)}, nil
+}
+
+// MRTStream converts an MRT TABLE_DUMP_V2 RIB file into a stream (package mrtbmp).
+func MRTStream(path string) (*Stream, error) {
+	var buf bytes.Buffer
+	c, err := mrtbmp.ConvertFile(path, &buf, mrtbmp.Options{SysName: "bmpbench"})
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != "rib" {
+		return nil, fmt.Errorf("%s: a %s file; the benchmark needs a TABLE_DUMP_V2 RIB", path, c.Kind)
+	}
+	return &Stream{Name: "mrt:" + filepath.Base(path), Prefixes: c.Announced, Data: buf.Bytes(), Messages: c.Messages,
+		Records: c.Records(), Unicast: int64(c.Unicast)}, nil
 }
 
 // Config is what every scenario shares.
@@ -78,12 +115,14 @@ func (c *Config) defaults() {
 
 // Result is one end-to-end throughput measurement.
 type Result struct {
-	PerUpdate  int   `json:"per_update"`
-	Sessions   int   `json:"sessions"`
-	Prefixes   int64 `json:"prefixes"` // over all sessions
-	Messages   int64 `json:"bmp_messages"`
-	InputBytes int64 `json:"input_bytes"`
-	Records    int64 `json:"records"`
+	Stream     string `json:"stream"`
+	Sink       string `json:"sink"`
+	PerUpdate  int    `json:"per_update"`
+	Sessions   int    `json:"sessions"`
+	Prefixes   int64  `json:"prefixes"` // over all sessions
+	Messages   int64  `json:"bmp_messages"`
+	InputBytes int64  `json:"input_bytes"`
+	Records    int64  `json:"records"`
 	// OutputBytes is the size of the JSON Lines output, newlines included.
 	OutputBytes int64 `json:"output_bytes"`
 	// Elapsed runs from the first byte sent to the last record seen in the output;
@@ -151,7 +190,7 @@ func mkTemp(cfg *Config) (string, func(), error) {
 func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	cfg.defaults()
 	k := int64(cfg.Sessions)
-	res = Result{PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
+	res = Result{Stream: s.Name, Sink: "file", PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
 		Messages: int64(s.Messages) * k, InputBytes: int64(len(s.Data)) * k, Records: s.Records * k, LoadAvg: LoadAvg()}
 	dir, cleanup, err := mkTemp(&cfg)
 	if err != nil {
@@ -212,14 +251,14 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	if xerr := c.Stop(30 * time.Second); xerr != nil {
 		res.ExitError = xerr.Error()
 	}
-	v := &Tally{Verify: true}
+	v := &Tally{Verify: true, Order: Contiguous}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return res, err
 	}
 	if _, err := io.Copy(v, f); err != nil {
 		return res, err
 	}
-	if err := v.Check(s.Records, int64(s.Prefixes), cfg.Sessions); err != nil {
+	if err := v.Check(s.Records, s.Unicast, cfg.Sessions); err != nil {
 		res.Error = err.Error()
 	} else {
 		res.Verified = true
@@ -229,11 +268,12 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 
 // BlockedResult is the blocked-output scenario's measurement.
 type BlockedResult struct {
-	PerUpdate  int   `json:"per_update"`
-	Sessions   int   `json:"sessions"`
-	Prefixes   int64 `json:"prefixes"`
-	Records    int64 `json:"records"`
-	InputBytes int64 `json:"input_bytes"`
+	Stream     string `json:"stream"`
+	PerUpdate  int    `json:"per_update"`
+	Sessions   int    `json:"sessions"`
+	Prefixes   int64  `json:"prefixes"`
+	Records    int64  `json:"records"`
+	InputBytes int64  `json:"input_bytes"`
 	// Stall is how long nobody read the pipe; SentDuringStall how many input bytes the
 	// collector had accepted (read or left in socket buffers) by the end of the stall.
 	Stall           time.Duration `json:"stall_ns"`
@@ -258,7 +298,7 @@ type BlockedResult struct {
 func Blocked(cfg Config, s *Stream, stall time.Duration, limit int64) (res BlockedResult, err error) {
 	cfg.defaults()
 	k := int64(cfg.Sessions)
-	res = BlockedResult{PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
+	res = BlockedResult{Stream: s.Name, PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
 		Records: s.Records * k, InputBytes: int64(len(s.Data)) * k, Stall: stall, Limit: limit}
 	dir, cleanup, err := mkTemp(&cfg)
 	if err != nil {
@@ -350,7 +390,7 @@ func Blocked(cfg Config, s *Stream, stall time.Duration, limit int64) (res Block
 	if xerr := <-stopErr; xerr != nil {
 		res.ExitError = xerr.Error()
 	}
-	if err := t.Check(s.Records, int64(s.Prefixes), cfg.Sessions); err != nil {
+	if err := t.Check(s.Records, s.Unicast, cfg.Sessions); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {

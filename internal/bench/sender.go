@@ -31,8 +31,8 @@ type Sender struct {
 func (s *Sender) Send(ctx context.Context, addr string, data []byte, sessions int) error {
 	sessions = max(sessions, 1)
 	conns := make([]net.Conn, sessions)
-	var d net.Dialer
 	for i := range conns {
+		d := net.Dialer{LocalAddr: SessionAddr(i)}
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			for _, c := range conns[:i] {
@@ -93,6 +93,13 @@ func (s *Sender) session(ctx context.Context, c net.Conn, data []byte) (written,
 		return written, closed, ctxErr(ctx, err)
 	}
 	return written, time.Now(), nil
+}
+
+// SessionAddr is the local address session i dials from: 127.0.0.1, 127.0.0.2, … (every
+// 127/8 address is loopback on Linux), so that the collector's records say (router_ip)
+// which session they belong to and the output can be checked per session.
+func SessionAddr(i int) *net.TCPAddr {
+	return &net.TCPAddr{IP: net.IPv4(127, byte(i/62500), byte(i/250%250), byte(1+i%250))}
 }
 
 func ctxErr(ctx context.Context, err error) error {

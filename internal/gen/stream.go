@@ -18,11 +18,20 @@ type StreamSpec struct {
 	Peer      Peer
 	// SysName is the Initiation sysName (default "gen-router").
 	SysName string
+	// Peers > 1 or Realistic selects the realistic generator: that many peers (UPDATEs go
+	// to them in turn) and attributes, prefixes and lengths that vary per UPDATE, drawn
+	// from a pseudo-random sequence seeded by Seed. Peer is then ignored.
+	Peers     int
+	Realistic bool
+	Seed      uint64
 }
 
 // StreamCounts are the records a collector must produce for a StreamSpec.
 type StreamCounts struct {
 	Messages, V4, V6 int
+	// PeerUps and PeerDowns are set by the realistic generator (the plain one sends one
+	// of each and leaves them 0).
+	PeerUps, PeerDowns int
 }
 
 // DefaultPeer is the peer used by generated streams.
@@ -37,6 +46,12 @@ func WriteStream(w io.Writer, spec StreamSpec) (StreamCounts, error) {
 	if spec.PerUpdate < 1 {
 		spec.PerUpdate = 1
 	}
+	if spec.SysName == "" {
+		spec.SysName = "gen-router"
+	}
+	if spec.Peers > 1 || spec.Realistic {
+		return writeRealistic(w, spec)
+	}
 	p := spec.Peer
 	if !p.Addr.IsValid() {
 		p = DefaultPeer()
@@ -45,9 +60,6 @@ func WriteStream(w io.Writer, spec StreamSpec) (StreamCounts, error) {
 	sent := Open(65001, 90, netip.MustParseAddr("192.0.2.1"), append(caps[:2:2], CapAS4(65001))...)
 	recv := Open(65002, 90, netip.MustParseAddr("192.0.2.2"), caps...)
 	write := func(b []byte) error { c.Messages++; _, err := w.Write(b); return err }
-	if spec.SysName == "" {
-		spec.SysName = "gen-router"
-	}
 	if err := write(Initiation(spec.SysName, "bmpstream synthetic stream")); err != nil {
 		return c, err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/pkg/bgp"
+	"github.com/bmpstream/bmpstream/pkg/bmp"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
@@ -70,6 +72,49 @@ func BenchmarkSessionHandle(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*benchPrefixes)/b.Elapsed().Seconds(), "prefixes/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchPrefixes), "ns/prefix")
+		})
+	}
+}
+
+// BenchmarkDecodeOnly decodes the same session as BenchmarkSessionHandle into the typed
+// BMP and BGP structures (bmp.Message, bgp.Update) without building or encoding records:
+// the decoders' share of the per-message path.
+func BenchmarkDecodeOnly(b *testing.B) {
+	for _, per := range []int{1, 10} {
+		b.Run(fmt.Sprintf("per-update=%d", per), func(b *testing.B) {
+			msgs, size := benchMessages(b, per)
+			var (
+				m    bmp.Message
+				u    bgp.Update
+				opts = bgp.DecodeOptions{AS4: true}
+			)
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			prefixes := 0
+			for range b.N {
+				for _, raw := range msgs {
+					if err := m.Decode(raw); err != nil {
+						b.Fatal(err)
+					}
+					if m.Header.Type != bmp.MsgRouteMonitoring {
+						continue
+					}
+					if err := bgp.ParseUpdate(m.RouteMonitoring.Update, &opts, &u); err != nil {
+						b.Fatal(err)
+					}
+					prefixes += len(u.NLRI)
+					for i := range u.MPReach {
+						prefixes += len(u.MPReach[i].Prefixes)
+					}
+				}
+			}
+			b.StopTimer()
+			if prefixes != b.N*benchPrefixes {
+				b.Fatalf("%d prefixes decoded, want %d", prefixes, b.N*benchPrefixes)
+			}
+			b.ReportMetric(float64(prefixes)/b.Elapsed().Seconds(), "prefixes/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(prefixes), "ns/prefix")
 		})
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mrtbmp
+
+const raceEnabled = false
