@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	gobmp "github.com/osrg/gobgp/v4/pkg/packet/bmp"
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+	gobmp "github.com/osrg/gobgp/v4/pkg/packet/bmp"
 	"github.com/osrg/gobgp/v4/pkg/packet/mrt"
 
 	"github.com/bmpstream/bmpstream/internal/testutil"
@@ -221,11 +221,11 @@ func TestRIBSmall(t *testing.T) {
 	}
 	// The attributes went through unchanged.
 	rib := map[uint64]int{
-		routeKey(netip.MustParseAddr("192.0.2.1"), "203.0.113.0/24", nh1.Value, attrsA):  1,
-		routeKey(netip.MustParseAddr("192.0.2.1"), "100.64.0.0/10", nh1.Value, attrsA):   1,
-		routeKey(netip.MustParseAddr("192.0.2.1"), "192.0.2.128/25", nh1.Value, attrsA):  1,
-		routeKey(netip.MustParseAddr("192.0.2.1"), "198.18.0.0/15", nh1.Value, attrsB):   1,
-		routeKey(netip.MustParseAddr("2001:db8::2"), "203.0.113.0/24", nh2.Value, attrsC): 1,
+		routeKey(netip.MustParseAddr("192.0.2.1"), "203.0.113.0/24", nh1.Value, attrsA):                                1,
+		routeKey(netip.MustParseAddr("192.0.2.1"), "100.64.0.0/10", nh1.Value, attrsA):                                 1,
+		routeKey(netip.MustParseAddr("192.0.2.1"), "192.0.2.128/25", nh1.Value, attrsA):                                1,
+		routeKey(netip.MustParseAddr("192.0.2.1"), "198.18.0.0/15", nh1.Value, attrsB):                                 1,
+		routeKey(netip.MustParseAddr("2001:db8::2"), "203.0.113.0/24", nh2.Value, attrsC):                              1,
 		routeKey(netip.MustParseAddr("2001:db8::2"), "2001:db8:100::/40", netip.MustParseAddr("2001:db8::2"), v6attrs): 1,
 	}
 	if got := bmpRoutes(t, msgs); fmt.Sprint(got) != fmt.Sprint(rib) {
