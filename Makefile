@@ -7,7 +7,7 @@ BMP_TESTDATA ?= $(abspath ../shared/testdata)
 export BMP_TESTDATA
 FUZZTIME  ?= 10s
 
-.PHONY: all build run test test-short fuzz bench lint clean
+.PHONY: all build run test test-short fuzz bench lint clean generate check-generate
 
 all: build
 
@@ -38,6 +38,24 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Everything derived from pkg/record's structs (see docs/schemas.md): the clone and
+# protobuf code of pkg/record, schemas/bmpstream/v1/*.proto and its Go code
+# (protoc-gen-go at the version go.mod pins), the JSON Schemas, the Python code of the
+# example consumer. protoc is Debian's protobuf-compiler.
+PROTO := schemas/bmpstream/v1/bmpstream.proto
+generate:
+	$(GO) run -tags schemagen ./internal/tools/schemagen
+	$(GO) build -o $(BIN)/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
+	protoc -I schemas --plugin=protoc-gen-go=$(BIN)/protoc-gen-go --go_out=. \
+		--go_opt=module=github.com/bmpstream/bmpstream $(PROTO)
+	mkdir -p examples/python/gen
+	protoc -I schemas --python_out=examples/python/gen $(PROTO)
+
+# CI: the committed generated files are what `make generate` writes.
+check-generate: generate
+	@git status --porcelain -- schemas pkg/record examples/python | grep . && \
+		{ echo "generated files are not up to date: run make generate and commit"; git diff --stat; exit 1; } || true
 
 clean:
 	rm -rf $(BIN)

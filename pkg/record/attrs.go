@@ -113,17 +113,19 @@ type BaseAttrs struct {
 	asPathCount, as4Count int
 	encoded               []byte
 	encodedValid          bool
+	protoEnc              []byte // protobuf cache, valid with encoded (see appendProtoCached)
+	protoValid            bool
 	tlv                   tlvStorage
 }
 
 // Reset clears b for reuse, keeping its slices' capacity.
 func (b *BaseAttrs) Reset() {
-	enc := b.encoded[:0]
+	enc, penc := b.encoded[:0], b.protoEnc[:0]
 	asPath, segs, comms := b.ASPath[:0], b.ASPathSegments[:0], b.Communities[:0]
 	wk, ext, as4, large, unk := b.WellKnown[:0], b.ExtCommunities[:0], b.AS4Path[:0], b.LargeCommunities[:0], b.Unknown[:0]
 	v6, tlv := b.IPv6ExtCommunities[:0], b.tlv.emptied()
 	*b = BaseAttrs{}
-	b.encoded = enc
+	b.encoded, b.protoEnc = enc, penc
 	b.ASPath, b.ASPathSegments, b.Communities = asPath, segs, comms
 	b.WellKnown, b.ExtCommunities, b.AS4Path, b.LargeCommunities, b.Unknown = wk, ext, as4, large, unk
 	b.IPv6ExtCommunities, b.tlv = v6, tlv
@@ -140,6 +142,7 @@ func (b *BaseAttrs) SetAS4PathCount(n int) { b.as4Count = n; b.AS4PathCount = &b
 func (b *BaseAttrs) Encode() {
 	b.encoded = b.appendFields(b.encoded[:0])
 	b.encodedValid = true
+	b.protoValid = false
 }
 
 // AppendJSON appends b as a JSON object (from the cache when Encode was called).

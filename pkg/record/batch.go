@@ -47,6 +47,9 @@ type Batch struct {
 	Enc Encodings
 
 	vals []Value // EncTyped: vals[i] is record i's copy (nil for raw records)
+	// EncProto: the records' messages, record i in pbuf[poff[i]:poff[i+1]].
+	pbuf []byte
+	poff []uint32
 	cl   cloner
 	refs atomic.Int32
 }
@@ -60,6 +63,8 @@ func NewBatch() *Batch {
 	b.Recs = b.Recs[:0]
 	b.Messages = 0
 	b.Enc = 0
+	b.pbuf = b.pbuf[:0]
+	b.poff = append(b.poff[:0], 0)
 	b.refs.Store(1)
 	return b
 }
@@ -74,6 +79,9 @@ func (b *Batch) Release() {
 	case n == 0:
 		if cap(b.Buf) > 4<<20 { // do not keep huge buffers alive
 			b.Buf = make([]byte, 0, 64<<10)
+		}
+		if cap(b.pbuf) > 4<<20 {
+			b.pbuf = nil
 		}
 		if len(b.vals) > 0 {
 			clear(b.vals) // let the typed copies go
@@ -128,6 +136,12 @@ func (b *Batch) Add(r Encoder, meta Meta) {
 	} else {
 		meta.Start, meta.End = uint32(len(b.Buf)), uint32(len(b.Buf))
 	}
+	if enc&EncProto != 0 {
+		if p, ok := r.(interface{ AppendProto([]byte) []byte }); ok {
+			b.pbuf = p.AppendProto(b.pbuf)
+		}
+		b.addProto()
+	}
 	if enc&EncTyped != 0 {
 		var v Value
 		if rv, ok := r.(Value); ok {
@@ -136,6 +150,24 @@ func (b *Batch) Add(r Encoder, meta Meta) {
 		b.addValue(v)
 	}
 	b.Recs = append(b.Recs, meta)
+}
+
+// Proto returns the protobuf encoding of record i: its bmpstream.v1 message (for
+// example bmpstream.v1.UnicastPrefix; ProtoMessageName names it), without a length
+// prefix; for a raw record, the raw bytes. Nil when the batch was built without EncProto.
+func (b *Batch) Proto(i int) []byte {
+	if i+1 < len(b.poff) {
+		return b.pbuf[b.poff[i]:b.poff[i+1]]
+	}
+	return nil
+}
+
+// addProto ends the protobuf encoding of the record about to be appended.
+func (b *Batch) addProto() {
+	for len(b.poff) <= len(b.Recs) { // records added before Enc had EncProto
+		b.poff = append(b.poff, b.poff[len(b.poff)-1])
+	}
+	b.poff = append(b.poff, uint32(len(b.pbuf)))
 }
 
 // addValue sets the typed copy of the record about to be appended.
@@ -153,11 +185,15 @@ func (b *Batch) AddRaw(encode func(dst []byte) []byte, meta Meta) {
 	b.Buf = encode(b.Buf)
 	meta.Start, meta.End = uint32(start), uint32(len(b.Buf))
 	b.Buf = append(b.Buf, '\n')
+	if b.Enc&EncProto != 0 {
+		b.pbuf = append(b.pbuf, b.Buf[start:meta.End]...)
+		b.addProto()
+	}
 	if b.Enc&EncTyped != 0 {
 		b.addValue(nil)
 	}
 	b.Recs = append(b.Recs, meta)
 }
 
-// Size is the number of bytes of encoded records.
-func (b *Batch) Size() int { return len(b.Buf) }
+// Size is the number of bytes of encoded records (JSON and protobuf).
+func (b *Batch) Size() int { return len(b.Buf) + len(b.pbuf) }
