@@ -793,6 +793,7 @@ func (x *UnicastPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 43, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -1076,6 +1077,13 @@ func (x *UnicastPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 43 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -1686,6 +1694,7 @@ func (x *L3VPNPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 44, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -1976,6 +1985,13 @@ func (x *L3VPNPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 44 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -2104,6 +2120,7 @@ func (x *EVPN) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 62, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -2531,6 +2548,13 @@ func (x *EVPN) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 62 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -2812,6 +2836,7 @@ func (x *LSNode) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 102, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -3526,6 +3551,13 @@ func (x *LSNode) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 102 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -3820,6 +3852,7 @@ func (x *LSLink) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 111, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -4614,6 +4647,13 @@ func (x *LSLink) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 111 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -4896,6 +4936,7 @@ func (x *LSPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 103, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -5622,6 +5663,13 @@ func (x *LSPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 103 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -5901,6 +5949,7 @@ func (x *LSSRv6SID) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 100, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -6615,6 +6664,13 @@ func (x *LSSRv6SID) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 100 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -6691,6 +6747,7 @@ func (x *SRPolicy) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 40, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -6944,6 +7001,13 @@ func (x *SRPolicy) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 40 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -7025,6 +7089,7 @@ func (x *Flowspec) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 40, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -7285,6 +7350,13 @@ func (x *Flowspec) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 40 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -7387,6 +7459,7 @@ func (x *VPLSPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 49, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -7695,6 +7768,13 @@ func (x *VPLSPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 49 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -7768,6 +7848,7 @@ func (x *RTCPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 38, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -8011,6 +8092,13 @@ func (x *RTCPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 38 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -8107,6 +8195,7 @@ func (x *MVPNPrefix) appendProto(b []byte) []byte {
 		b = x.V4Fields.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pString(b, 47, string(x.V4Fields.TrailingBytes))
 	return b
 }
 
@@ -8416,6 +8505,13 @@ func (x *MVPNPrefix) unmarshalProto(b []byte) error {
 			if err := x.V4Fields.BMPTLVs[len(x.V4Fields.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 47 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.V4Fields.TrailingBytes = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}

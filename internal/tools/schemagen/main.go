@@ -51,6 +51,7 @@ var roots = []reflect.Type{
 
 func main() {
 	root := flag.String("root", ".", "repository root")
+	flag.BoolVar(&check, "check", false, "write nothing; fail when a generated file differs from what is committed")
 	flag.Parse()
 	write(filepath.Join(*root, "pkg/record/zz_clone.go"), genClone(roots), true)
 	lock := filepath.Join(*root, "schemas/bmpstream/v1/fields.lock.json")
@@ -58,7 +59,19 @@ func main() {
 	write(filepath.Join(*root, "schemas/bmpstream/v1/bmpstream.proto"), genProto(m), false)
 	write(lock, m.lockJSON(), false)
 	write(filepath.Join(*root, "pkg/record/zz_proto.go"), genGoProto(m), true)
+	for name, content := range genJSONSchemas(m) {
+		write(filepath.Join(*root, "schemas/json", name), content, false)
+	}
+	if len(stale) > 0 {
+		fmt.Fprintf(os.Stderr, "schemagen: out of date (run make generate): %v\n", stale)
+		os.Exit(1)
+	}
 }
+
+var (
+	check bool
+	stale []string
+)
 
 func write(path, content string, gofmt bool) {
 	data := []byte(content)
@@ -70,6 +83,10 @@ func write(path, content string, gofmt bool) {
 		}
 	}
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return
+	}
+	if check {
+		stale = append(stale, path)
 		return
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

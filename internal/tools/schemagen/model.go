@@ -39,6 +39,7 @@ type field struct {
 	GoPath string // "Head.Sequence"
 	Kind   kind
 	Go     reflect.Type // the element type (after pointer/slice)
+	Orig   reflect.Type // the type after pointer, before slice (a named slice type)
 	Ptr    bool         // *T: explicit presence
 	Rep    bool         // []T
 	Doc    string
@@ -165,6 +166,7 @@ func (m *model) classify(fl *field, t reflect.Type) {
 		fl.Ptr = true
 		t = t.Elem()
 	}
+	fl.Orig = t
 	if t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
 		fl.Rep = true
 		t = t.Elem()

@@ -975,6 +975,7 @@ type UnicastPrefix struct {
 	PathStatusReason      string     `protobuf:"bytes,40,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32    `protobuf:"varint,41,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV  `protobuf:"bytes,42,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string     `protobuf:"bytes,43,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -1301,6 +1302,13 @@ func (x *UnicastPrefix) GetBmpTlvs() []*BMPTLV {
 		return x.BmpTlvs
 	}
 	return nil
+}
+
+func (x *UnicastPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
 }
 
 // Stats is Go type record.Stats.
@@ -1890,6 +1898,7 @@ type L3VPNPrefix struct {
 	PathStatusReason      string     `protobuf:"bytes,41,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32    `protobuf:"varint,42,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV  `protobuf:"bytes,43,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string     `protobuf:"bytes,44,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -2225,6 +2234,13 @@ func (x *L3VPNPrefix) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *L3VPNPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // EVPN is Go type record.EVPN.
 type EVPN struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -2305,6 +2321,7 @@ type EVPN struct {
 	PathStatusReason      string          `protobuf:"bytes,59,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32         `protobuf:"varint,60,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV       `protobuf:"bytes,61,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string          `protobuf:"bytes,62,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -2766,6 +2783,13 @@ func (x *EVPN) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *EVPN) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // LSNode is Go type record.LSNode.
 type LSNode struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -2883,6 +2907,7 @@ type LSNode struct {
 	PathStatusReason      string                    `protobuf:"bytes,99,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32                   `protobuf:"varint,100,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV                 `protobuf:"bytes,101,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string                    `protobuf:"bytes,102,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -3624,6 +3649,13 @@ func (x *LSNode) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *LSNode) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // LSLink is Go type record.LSLink.
 type LSLink struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -3755,6 +3787,7 @@ type LSLink struct {
 	PathStatusReason      string                    `protobuf:"bytes,108,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32                   `protobuf:"varint,109,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV                 `protobuf:"bytes,110,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string                    `protobuf:"bytes,111,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -4559,6 +4592,13 @@ func (x *LSLink) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *LSLink) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // LSPrefix is Go type record.LSPrefix.
 type LSPrefix struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -4678,6 +4718,7 @@ type LSPrefix struct {
 	PathStatusReason      string                    `protobuf:"bytes,100,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32                   `protobuf:"varint,101,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV                 `protobuf:"bytes,102,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string                    `protobuf:"bytes,103,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -5426,6 +5467,13 @@ func (x *LSPrefix) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *LSPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // LSSRv6SID is Go type record.LSSRv6SID.
 type LSSRv6SID struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -5542,6 +5590,7 @@ type LSSRv6SID struct {
 	PathStatusReason      string                    `protobuf:"bytes,97,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32                   `protobuf:"varint,98,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV                 `protobuf:"bytes,99,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string                    `protobuf:"bytes,100,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -6269,6 +6318,13 @@ func (x *LSSRv6SID) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *LSSRv6SID) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // SRPolicy is Go type record.SRPolicy.
 type SRPolicy struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -6318,6 +6374,7 @@ type SRPolicy struct {
 	PathStatusReason      string                 `protobuf:"bytes,37,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32                `protobuf:"varint,38,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV              `protobuf:"bytes,39,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string                 `protobuf:"bytes,40,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -6625,6 +6682,13 @@ func (x *SRPolicy) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *SRPolicy) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // Flowspec is Go type record.Flowspec.
 type Flowspec struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -6673,6 +6737,7 @@ type Flowspec struct {
 	PathStatusReason      string               `protobuf:"bytes,37,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32              `protobuf:"varint,38,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV            `protobuf:"bytes,39,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string               `protobuf:"bytes,40,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -6980,6 +7045,13 @@ func (x *Flowspec) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *Flowspec) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // VPLSPrefix is Go type record.VPLSPrefix.
 type VPLSPrefix struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -7039,6 +7111,7 @@ type VPLSPrefix struct {
 	PathStatusReason      string    `protobuf:"bytes,46,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32   `protobuf:"varint,47,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV `protobuf:"bytes,48,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string    `protobuf:"bytes,49,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -7409,6 +7482,13 @@ func (x *VPLSPrefix) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *VPLSPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // RTCPrefix is Go type record.RTCPrefix.
 type RTCPrefix struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -7456,6 +7536,7 @@ type RTCPrefix struct {
 	PathStatusReason      string    `protobuf:"bytes,35,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32   `protobuf:"varint,36,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV `protobuf:"bytes,37,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string    `protobuf:"bytes,38,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -7749,6 +7830,13 @@ func (x *RTCPrefix) GetBmpTlvs() []*BMPTLV {
 	return nil
 }
 
+func (x *RTCPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
+}
+
 // MVPNPrefix is Go type record.MVPNPrefix.
 type MVPNPrefix struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -7807,6 +7895,7 @@ type MVPNPrefix struct {
 	PathStatusReason      string    `protobuf:"bytes,44,opt,name=path_status_reason,json=pathStatusReason,proto3" json:"path_status_reason,omitempty"`
 	PathStatusReasonCode  *uint32   `protobuf:"varint,45,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV `protobuf:"bytes,46,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	BmpTrailingBytes      string    `protobuf:"bytes,47,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -8161,6 +8250,13 @@ func (x *MVPNPrefix) GetBmpTlvs() []*BMPTLV {
 		return x.BmpTlvs
 	}
 	return nil
+}
+
+func (x *MVPNPrefix) GetBmpTrailingBytes() string {
+	if x != nil {
+		return x.BmpTrailingBytes
+	}
+	return ""
 }
 
 // UnknownNLRI is Go type record.UnknownNLRI.
@@ -13737,7 +13833,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x0f_bmp_error_codeB\x15\n" +
 	"\x13_bmp_error_sub_codeB\f\n" +
 	"\n" +
-	"_fsm_event\"\xda\f\n" +
+	"_fsm_event\"\x88\r\n" +
 	"\rUnicastPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -13789,7 +13885,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18' \x01(\rH\x06R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18( \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18) \x01(\rH\aR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18* \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18* \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18+ \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\r\n" +
@@ -13891,7 +13988,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"other_tlvs\x18\x11 \x03(\v2\x11.bmpstream.v1.TLVR\totherTlvsB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
-	"\x14_collector_timestamp\"\xff\f\n" +
+	"\x14_collector_timestamp\"\xad\r\n" +
 	"\vL3VPNPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -13944,7 +14041,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18( \x01(\rH\x06R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18) \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18* \x01(\rH\aR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18+ \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18+ \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18, \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\r\n" +
@@ -13955,7 +14053,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xfd\x12\n" +
+	"\x18_path_status_reason_code\"\xab\x13\n" +
 	"\x04EVPN\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14030,7 +14128,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18: \x01(\rH\x12R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18; \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18< \x01(\rH\x13R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18= \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18= \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18> \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\f\n" +
@@ -14055,7 +14154,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x12_max_response_timeB\x11\n" +
 	"\x0f_route_key_typeB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\x8a'\n" +
+	"\x18_path_status_reason_code\"\xb8'\n" +
 	"\x06LSNode\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14171,7 +14270,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18b \x01(\rH\x13R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18c \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18d \x01(\rH\x14R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18e \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18e \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18f \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\n" +
@@ -14194,7 +14294,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x16_unidir_bw_utilizationB\x10\n" +
 	"\x0e_prefix_metricB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xf6*\n" +
+	"\x18_path_status_reason_code\"\xa4+\n" +
 	"\x06LSLink\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14320,7 +14420,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18k \x01(\rH\x15R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18l \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18m \x01(\rH\x16R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18n \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18n \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18o \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\n" +
@@ -14345,7 +14446,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x16_unidir_bw_utilizationB\x10\n" +
 	"\x0e_prefix_metricB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xdb'\n" +
+	"\x18_path_status_reason_code\"\x89(\n" +
 	"\bLSPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14463,7 +14564,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18c \x01(\rH\x13R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18d \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18e \x01(\rH\x14R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18f \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18f \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18g \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\n" +
@@ -14486,7 +14588,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x16_unidir_bw_utilizationB\x10\n" +
 	"\x0e_prefix_metricB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xff&\n" +
+	"\x18_path_status_reason_code\"\xad'\n" +
 	"\tLSSRv6SID\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14600,7 +14702,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18` \x01(\rH\x13R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18a \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18b \x01(\rH\x14R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18c \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18c \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18d \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\n" +
@@ -14623,7 +14726,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x16_unidir_bw_utilizationB\x10\n" +
 	"\x0e_prefix_metricB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\x92\f\n" +
+	"\x18_path_status_reason_code\"\xc0\f\n" +
 	"\bSRPolicy\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14670,7 +14773,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18$ \x01(\rH\x04R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18% \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18& \x01(\rH\x05R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18' \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18' \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18( \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\f\n" +
@@ -14679,7 +14783,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xd4\v\n" +
+	"\x18_path_status_reason_code\"\x82\f\n" +
 	"\bFlowspec\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14726,7 +14830,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18$ \x01(\rH\x04R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18% \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18& \x01(\rH\x05R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18' \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18' \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18( \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\f\n" +
@@ -14735,7 +14840,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\x9c\x0f\n" +
+	"\x18_path_status_reason_code\"\xca\x0f\n" +
 	"\n" +
 	"VPLSPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
@@ -14796,7 +14901,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18- \x01(\rH\rR\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18. \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18/ \x01(\rH\x0eR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x180 \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x180 \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x181 \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\b\n" +
@@ -14814,7 +14920,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\x86\v\n" +
+	"\x18_path_status_reason_code\"\xb4\v\n" +
 	"\tRTCPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14859,7 +14965,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18\" \x01(\rH\x05R\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18# \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18$ \x01(\rH\x06R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18% \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18% \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18& \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\t\n" +
@@ -14869,7 +14976,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xee\r\n" +
+	"\x18_path_status_reason_code\"\x9c\x0e\n" +
 	"\n" +
 	"MVPNPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
@@ -14926,7 +15033,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x10path_status_code\x18+ \x01(\rH\aR\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18, \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18- \x01(\rH\bR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
-	"\bbmp_tlvs\x18. \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvsB\f\n" +
+	"\bbmp_tlvs\x18. \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
+	"\x12bmp_trailing_bytes\x18/ \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\r\n" +
