@@ -22,6 +22,7 @@ run: build
 # Every test, with the race detector (captures are read from $(BMP_TESTDATA)).
 test: lint
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) test-deployment
 
 test-short:
 	$(GO) test -count=1 ./...
@@ -59,3 +60,23 @@ check-generate: generate
 
 clean:
 	rm -rf $(BIN)
+
+# --- Deployment (issue 11): container image, Kubernetes manifests, deployment tests. ---
+# The tools and tests live in the separate Go module deployment/ (helm, k8s.io/api,
+# go-containerregistry, compose-go stay out of the main module).
+IMAGE_TAR    ?= $(BIN)/bmpstream-image.tar
+IMAGE_BINDIR ?= $(BIN)/image
+STATIC_FLAGS := -trimpath -tags timetzdata -ldflags "-s -w $(LDFLAGS)"
+
+.PHONY: image test-deployment
+
+# The container image as a tarball (OCI layout + docker manifest.json), built without a
+# container engine: `docker load -i bin/bmpstream-image.tar`. Same settings as Dockerfile.
+image:
+	CGO_ENABLED=0 $(GO) build $(STATIC_FLAGS) -o $(IMAGE_BINDIR)/bmpstream ./cmd/bmpstream
+	cd deployment && $(GO) run ./cmd/mkimage --binary $(abspath $(IMAGE_BINDIR))/bmpstream \
+		--version $(VERSION) --out $(abspath $(IMAGE_TAR))
+
+# The deployment tests: image, chart, manifests, compose, alert rules, dashboard.
+test-deployment:
+	cd deployment && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 15m ./...

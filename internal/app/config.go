@@ -36,18 +36,20 @@ func MarkSecret(fs *pflag.FlagSet, name string) {
 }
 
 // notConfigurable are flags that only make sense on the command line.
-var notConfigurable = map[string]bool{"config": true, "print-config": true, "version": true, "help": true}
+var notConfigurable = map[string]bool{"config": true, "print-config": true, "check-config": true, "version": true, "help": true}
 
 // configFlags are the --config and --print-config flags.
 type configFlags struct {
 	path  string
 	print bool
+	check bool
 }
 
 func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	c := &configFlags{}
 	fs.StringVar(&c.path, "config", "", "YAML file setting any flag, keys named like the flags (also $BMPSTREAM_CONFIG); precedence: defaults < file < BMPSTREAM_* environment < command line")
 	fs.BoolVar(&c.print, "print-config", false, "print the effective configuration (YAML, with every value's source) and exit")
+	fs.BoolVar(&c.check, "check-config", false, "validate the configuration (flags, --config file, environment) and exit: 0 if valid, 2 with the errors if not")
 	return c
 }
 

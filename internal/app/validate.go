@@ -133,6 +133,14 @@ func configure(fs *pflag.FlagSet, cf *configFlags, o *Options, features []Featur
 		}
 		return 2, true
 	}
+	if cf.check {
+		where := "flags and environment"
+		if src.file != "" {
+			where = src.file
+		}
+		fmt.Fprintf(stdout, "bmpstream: configuration OK (%s)\n", where)
+		return 0, true
+	}
 	return 0, cf.print
 }
 
