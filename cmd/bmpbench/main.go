@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -51,6 +52,7 @@ type options struct {
 	jsonOut       bool
 	jsonFile      string
 	benchFile     string
+	cpuProfile    string
 	collectorArgs []string
 
 	realistic       bool
@@ -96,6 +98,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the output files")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of Markdown")
 	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of bmpbench itself (generator, sender, Kafka broker and consumer) to this file")
 	fs.StringVar(&o.benchFile, "bench-out", "", "also write the results in the Go benchmark format (for benchstat) to this file")
 	fs.BoolVar(&o.skipThroughput, "skip-synthetic", false, "skip the synthetic file throughput runs (--per-update)")
 	fs.BoolVar(&o.realistic, "realistic", false, "also run each --per-update with the realistic generator (--peers peers, attributes varying per UPDATE)")
@@ -158,6 +161,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "bmpbench:", err)
 		return exitUsage
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "bmpbench:", err)
+			return exitUsage
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "bmpbench:", err)
+			return exitUsage
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep := bench.Report{Machine: bench.ReadMachine(o.collector), Collector: o.collector, Extra: o.collectorArgs}
 	cfg := bench.Config{Collector: o.collector, Extra: o.collectorArgs, TmpDir: o.tmpDir, Sessions: o.sessions,

@@ -14,7 +14,8 @@
 // balancer (FNV-1a of the key modulo the partition count), so one peer's records stay in
 // one partition, in order.
 //
-// Delivery: acks=all, synchronous, one batch at a time. Write groups the batch's records
+// Delivery: acks=all, synchronous. WriteBatches takes the batches waiting in the queue
+// (publisher.MultiWriter) and Write one batch; either groups the records
 // by topic and partition and sends one produce request per partition (several when a
 // partition's records exceed BatchBytes, one after the other), the partitions in parallel
 // (at most MaxInFlight requests). A partition never has two requests of the sink in
@@ -171,6 +172,7 @@ type Sink struct {
 	topics map[uint16]string
 	known  map[string]bool // topics known to exist (created or found)
 	prod   producer
+	one    [1]*record.Batch // Write's argument to WriteBatches
 
 	health health
 }
@@ -334,14 +336,31 @@ var errDeadline = errors.New("kafka: shutdown deadline passed")
 // Write publishes every record of b. Records that could not be delivered are reported
 // through a *publisher.LossError.
 func (s *Sink) Write(b *record.Batch) error {
-	n := b.Len()
+	s.one[0] = b
+	err := s.WriteBatches(s.one[:])
+	s.one[0] = nil
+	return err
+}
+
+// WriteBatches publishes every record of bs, in order, as if each batch were written in
+// turn, but in as few produce requests per partition as BatchBytes allows: the queue hands
+// over what is waiting, so a busy sink waits for one acknowledgement per partition for many
+// batches. Records that could not be delivered are reported through a
+// *publisher.LossError.
+func (s *Sink) WriteBatches(bs []*record.Batch) error {
+	n := 0
+	for _, b := range bs {
+		n += b.Len()
+	}
 	if n == 0 {
 		return nil
 	}
 	if s.ctx.Err() != nil {
 		counts := make(map[string]int)
-		for i := range b.Recs {
-			counts[s.Topic(b.Recs[i].Type, b.Recs[i].IPv4)]++
+		for _, b := range bs {
+			for i := range b.Recs {
+				counts[s.Topic(b.Recs[i].Type, b.Recs[i].IPv4)]++
+			}
 		}
 		for _, t := range sortedKeys(counts) {
 			glog.Errorf("sink=kafka event=records_lost topic=%s records=%d err=%q", t, counts[t], errDeadline)
@@ -349,7 +368,7 @@ func (s *Sink) Write(b *record.Batch) error {
 		s.Stats.Lost.Add(uint64(n))
 		return &publisher.LossError{Records: n, Err: errDeadline}
 	}
-	lost, lastErr := s.build(b)
+	lost, lastErr := s.build(bs, n)
 	pending := s.prod.all(len(s.msgs))
 	var firstFailure, lastLog time.Time
 	backoff := s.cfg.RetryBackoffMin
@@ -414,35 +433,44 @@ func (s *Sink) giveUp(pending []int32, err error) int {
 	return len(pending)
 }
 
-// build fills s.msgs from b; records too large for a produce request are counted lost.
-func (s *Sink) build(b *record.Batch) (lost int, err error) {
-	n := b.Len()
-	if s.arena == nil || cap(s.arena) < len(b.Buf) {
-		s.arena = make([]byte, 0, max(len(b.Buf), 64<<10))
+// build fills s.msgs from bs (n records); records too large for a produce request are
+// counted lost.
+func (s *Sink) build(bs []*record.Batch, n int) (lost int, err error) {
+	size := 0
+	for _, b := range bs {
+		size += len(b.Buf)
 	}
-	s.arena = append(s.arena[:0], b.Buf...)
+	if s.arena == nil || cap(s.arena) < size {
+		s.arena = make([]byte, 0, max(size, 64<<10))
+	}
+	arena := s.arena[:0]
 	if s.keys == nil || cap(s.keys) < n*64 {
 		s.keys = make([]byte, 0, max(n*64, 4096))
 	}
 	keys := s.keys[:0]
 	s.msgs = s.msgs[:0]
 	var tooLarge map[string]int
-	for i := range b.Recs {
-		m := &b.Recs[i]
-		k0 := len(keys)
-		keys = AppendKey(keys, m)
-		ms := msg{topic: s.Topic(m.Type, m.IPv4), key: keys[k0:len(keys):len(keys)],
-			value: s.arena[m.Start:m.End:m.End]}
-		if ms.size() > s.cfg.BatchBytes {
-			if tooLarge == nil {
-				tooLarge = make(map[string]int)
+	for _, b := range bs {
+		base := uint32(len(arena))
+		arena = append(arena, b.Buf...)
+		for i := range b.Recs {
+			m := &b.Recs[i]
+			k0 := len(keys)
+			keys = AppendKey(keys, m)
+			ms := msg{topic: s.Topic(m.Type, m.IPv4), key: keys[k0:len(keys):len(keys)],
+				value: arena[base+m.Start : base+m.End : base+m.End]}
+			if ms.size() > s.cfg.BatchBytes {
+				if tooLarge == nil {
+					tooLarge = make(map[string]int)
+				}
+				tooLarge[ms.topic]++
+				lost++
+				continue
 			}
-			tooLarge[ms.topic]++
-			lost++
-			continue
+			s.msgs = append(s.msgs, ms)
 		}
-		s.msgs = append(s.msgs, ms)
 	}
+	s.arena = arena
 	if lost > 0 {
 		err = fmt.Errorf("kafka: record larger than the request limit of %d bytes", s.cfg.BatchBytes)
 		for topic, c := range tooLarge {
