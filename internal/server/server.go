@@ -64,10 +64,12 @@ const (
 	EndShutdown   = "shutdown"
 	EndOutput     = "output_error"
 	EndIdle       = "idle_timeout"
+	// EndTooManyPeers: the router named more peers than --max-peers-per-router.
+	EndTooManyPeers = "too_many_peers"
 )
 
 // EndReasons lists every end reason.
-var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput, EndIdle}
+var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput, EndIdle, EndTooManyPeers}
 
 // Stats are server-wide counters.
 type Stats struct {
@@ -292,9 +294,14 @@ func (s *Server) run(conn net.Conn) {
 		}
 		if err := sess.Handle(msg, time.Now()); err != nil {
 			reason, cause = EndOutput, err
+			if errors.Is(err, session.ErrTooManyPeers) {
+				reason = EndTooManyPeers
+			}
 			break
 		}
-		if r.Buffered() == 0 {
+		// Flush what is complete before a read that may block, whatever is buffered (a
+		// partial next message must not hold back the records of complete ones).
+		if !r.NextBuffered() {
 			if err := sess.Flush(); err != nil {
 				reason, cause = EndOutput, err
 				break

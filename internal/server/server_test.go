@@ -28,9 +28,16 @@ type harness struct {
 
 func start(t *testing.T, sink *sinktest.MemSink, queueSize int, maxMsg int) *harness {
 	t.Helper()
+	return startWith(t, sink, queueSize, func(c *Config) { c.MaxMessageSize = maxMsg })
+}
+
+// startWith starts a server on 127.0.0.1 whose configuration edit changed.
+func startWith(t *testing.T, sink *sinktest.MemSink, queueSize int, edit func(*Config)) *harness {
+	t.Helper()
 	q := publisher.NewQueue(sink, queueSize, publisher.Block)
-	srv := New(Config{Listen: "127.0.0.1:0", MaxMessageSize: maxMsg, Publisher: q,
-		Session: session.Config{MaxBatchRecords: 512}})
+	cfg := Config{Listen: "127.0.0.1:0", Publisher: q, Session: session.Config{MaxBatchRecords: 512}}
+	edit(&cfg)
+	srv := New(cfg)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

@@ -45,16 +45,20 @@ const (
 	// WarnPeerUpRepeated: a Peer Up for a peer that is already up (Huawei: one Loc-RIB
 	// Peer Up per address family); its families are merged into the peer's state.
 	WarnPeerUpRepeated
+	// WarnLongUpdate: an UPDATE over 4096 bytes from a peer whose Peer Up OPENs do not
+	// both advertise the Extended Message capability (RFC 8654). Routers send them (the
+	// BMP message is well framed and the UPDATE decodes): accepted and counted.
+	WarnLongUpdate
 	numWarningKinds
 )
 
-var warningKindNames = [numWarningKinds]string{"trailing_bytes", "label_stack_no_bos", "peer_up_repeated"}
+var warningKindNames = [numWarningKinds]string{"trailing_bytes", "label_stack_no_bos", "peer_up_repeated", "long_update"}
 
 func (k WarningKind) String() string { return warningKindNames[k] }
 
 // WarningKinds lists every warning kind.
 func WarningKinds() []WarningKind {
-	return []WarningKind{WarnTrailingBytes, WarnLabelNoBoS, WarnPeerUpRepeated}
+	return []WarningKind{WarnTrailingBytes, WarnLabelNoBoS, WarnPeerUpRepeated, WarnLongUpdate}
 }
 
 // Counters are totals over all sessions, updated atomically.

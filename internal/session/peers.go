@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -43,6 +44,9 @@ type peerState struct {
 	up    bool
 	upSeq uint64
 	hdr   bmp.PeerHeader
+	// extMsg: both OPENs of the Peer Up advertise the Extended Message capability (RFC
+	// 8654).
+	extMsg bool
 }
 
 type warnKey struct {
@@ -57,7 +61,14 @@ func (s *Session) peer(h *bmp.PeerHeader, recv time.Time) *peerState {
 	p := s.peers[k]
 	if p == nil {
 		p = &peerState{}
-		s.peers[k] = p
+		if len(s.peers) < s.cfg.MaxPeers {
+			s.peers[k] = p
+		} else if s.fatal == nil {
+			// The message is still decoded (with state that is not kept); Handle then
+			// returns the error and the server ends the session.
+			s.fatal = fmt.Errorf("%w: peer %s would be number %d, limit %d (--max-peers-per-router)",
+				ErrTooManyPeers, h.Address, len(s.peers)+1, s.cfg.MaxPeers)
+		}
 		p.refresh(h)
 	} else if string(p.asID[:]) != string(h.Raw[26:34]) {
 		p.refresh(h)
@@ -187,6 +198,7 @@ func (s *Session) peerUp(recv time.Time) {
 		r.RecvCap = capabilities(recvd)
 	}
 	s.peerUpFamilies(h, p, sent, recvd)
+	p.extMsg = sent != nil && recvd != nil && hasCapability(sent, capExtendedMessage) && hasCapability(recvd, capExtendedMessage)
 	r.TableName = p.tableName
 	r.BMPTLVs = s.v4PeerTLVs(up.Info, bmp.InfoString, bmp.InfoVRFTableName, bmp.InfoAdminLabel)
 	s.add(&r, record.TypePeer, r.IsIPv4, p.hash)
@@ -278,6 +290,18 @@ func familyList(fs []bgp.Family) string {
 		b = append(b, f.String()...)
 	}
 	return string(b)
+}
+
+// capExtendedMessage is the BGP Extended Message capability code (RFC 8654).
+const capExtendedMessage = 6
+
+func hasCapability(o *bgp.Open, code uint8) bool {
+	for _, c := range o.Caps {
+		if c.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 func capabilities(o *bgp.Open) record.Capabilities {

@@ -15,6 +15,12 @@ import (
 // rmUpdateOffset is where the BGP UPDATE starts in a BMPv3 Route Monitoring message.
 const rmUpdateOffset = bmp.CommonHeaderLen + bmp.PeerHeaderLen
 
+// maxBGPMessage is the BGP message size limit without the Extended Message capability
+// (RFC 4271 section 4.1).
+const maxBGPMessage = 4096
+
+const noteLongUpdate = "UPDATE over 4096 bytes without the Extended Message capability (RFC 8654) in both Peer Up OPENs; accepted (docs/security.md)"
+
 // routeMonitoring turns one Route Monitoring message into records, in this order:
 // classic withdrawn routes, each MP_UNREACH_NLRI, each MP_REACH_NLRI, classic NLRI (or
 // one End-of-RIB record). Every part of the UPDATE produces records.
@@ -34,6 +40,9 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		return
 	}
 	u := &s.upd
+	if len(s.msg.RouteMonitoring.Update) > maxBGPMessage && !p.extMsg {
+		s.quirk(WarnLongUpdate, h, p, bgp.Family{}, 1, noteLongUpdate)
+	}
 	s.checkAddPath(h, p, u)
 	s.labelQuirks(h, p, u)
 	if u.Attrs.ASWidthMismatch {

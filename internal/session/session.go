@@ -41,6 +41,9 @@ type Config struct {
 	// Encodings are the encodings every batch carries: the union of the sinks' needs
 	// (publisher.Needs); zero means record.EncJSON.
 	Encodings record.Encodings
+	// MaxPeers bounds the peers a session keeps state for (DefaultMaxPeers when 0): the
+	// message that would add one more is decoded, then Handle returns ErrTooManyPeers.
+	MaxPeers int
 	// RMTLVCodes are the BMPv4 Route Monitoring TLV code points (zero value:
 	// bmp.CapturedRMTLVCodes; see docs/bmpv4.md).
 	RMTLVCodes bmp.RMTLVCodes
@@ -53,10 +56,26 @@ func (c *Config) defaults() {
 	if c.MaxBatchRecords <= 0 {
 		c.MaxBatchRecords = 4096
 	}
+	if c.MaxPeers <= 0 {
+		c.MaxPeers = DefaultMaxPeers
+	}
 	if c.Counters == nil {
 		c.Counters = &Counters{}
 	}
 }
+
+// DefaultMaxPeers is the default of Config.MaxPeers (--max-peers-per-router): far above
+// the peers of a real router (a large route reflector has a few thousand), far below what
+// would take the collector's memory (a peer's state is about 700 bytes).
+const DefaultMaxPeers = 10000
+
+// ErrTooManyPeers is returned by Handle (wrapped) once a session holds Config.MaxPeers
+// peers and a message names one more: the caller ends the session.
+var ErrTooManyPeers = errors.New("too many peers")
+
+// PeerStateBytes is an estimate of the memory held per peer of a session (map entry,
+// peerState and its strings), measured with 500,000 peers; used for memory accounting.
+const PeerStateBytes = 768
 
 // Session decodes the BMP stream of one router connection.
 type Session struct {
@@ -95,6 +114,11 @@ type Session struct {
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 
+	// fatal ends the session after the current message (ErrTooManyPeers).
+	fatal error
+	// outErr is the output's error from a batch cut inside a message (see cut).
+	outErr error
+
 	// MessagesDecoded counts BMP messages handled by this session.
 	MessagesDecoded uint64
 }
@@ -112,6 +136,20 @@ func New(ctx context.Context, cfg Config, remote netip.AddrPort, out Output) *Se
 	return s
 }
 
+// Peers is the number of peers the session holds state for.
+func (s *Session) Peers() int { return len(s.peers) }
+
+// PendingBytes is the size of the batch being filled (not yet handed to the output).
+func (s *Session) PendingBytes() int {
+	if s.batch == nil {
+		return 0
+	}
+	return s.batch.Size() + len(s.batch.Recs)*recordMetaBytes
+}
+
+// recordMetaBytes is the size of one record.Meta in a batch.
+const recordMetaBytes = 64
+
 // Router returns the router identity fields (address, hash, sysName once known).
 func (s *Session) Router() record.RouterFields { return s.router }
 
@@ -119,8 +157,9 @@ func (s *Session) Router() record.RouterFields { return s.router }
 func (s *Session) ID() string { return s.id }
 
 // Handle decodes one complete BMP message (common header included) received at recv and
-// appends its records. Malformed content is counted and logged; the error returned is only
-// the output's (for example the context ending while the output blocks).
+// appends its records. Malformed content is counted and logged; the error returned is the
+// output's (for example the context ending while the output blocks), or one wrapping
+// ErrTooManyPeers: the session must end.
 func (s *Session) Handle(msg []byte, recv time.Time) error {
 	c := s.cfg.Counters
 	s.MessagesDecoded++
@@ -132,6 +171,7 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 		s.batch.AddRaw(func(dst []byte) []byte { return s.cfg.Raw(dst, s.remote, msg, recv) },
 			record.Meta{Type: record.TypeRaw, IPv4: s.router.RouterIP.Is4(), RouterHash: s.rhash, Session: s.sid, Seq: s.MessagesDecoded})
 		c.countRecord(record.TypeRaw)
+		s.cut()
 	}
 	if err := s.msg.Decode(msg); err != nil {
 		typ := uint8(255)
@@ -141,7 +181,7 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 		c.countMessage(typ)
 		c.DecodeErrors[ErrBMP].Add(1)
 		s.logf("router=%s event=decode_error layer=bmp msg_type=%q err=%q", s.id, bmp.MessageTypeName(typ), err)
-		return nil
+		return s.takeOutErr()
 	}
 	c.countMessage(s.msg.Header.Type)
 	if s.batch == nil {
@@ -167,11 +207,42 @@ func (s *Session) Handle(msg []byte, recv time.Time) error {
 			glog.Infof("router=%s event=unknown_message_skipped msg_type=%d length=%d", s.id, s.msg.Header.Type, s.msg.Header.Length)
 		}
 	}
+	if s.batch == nil { // cut inside the message, at its last record
+		s.newBatch()
+	}
 	s.batch.Messages++
+	if err := s.takeOutErr(); err != nil {
+		return err
+	}
+	if s.fatal != nil {
+		return s.fatal
+	}
 	if s.batch.Size() >= s.cfg.MaxBatchBytes || s.batch.Len() >= s.cfg.MaxBatchRecords {
 		return s.Flush()
 	}
 	return nil
+}
+
+func (s *Session) takeOutErr() error {
+	err := s.outErr
+	s.outErr = nil
+	return err
+}
+
+// cut hands the current batch to the output when it is full, in the middle of a message
+// if need be: the records of one message may span batches (in order), so a batch never
+// exceeds MaxBatchBytes by more than one record nor MaxBatchRecords, whatever the size
+// of the message (one 65,535-byte UPDATE of 1-byte NLRI makes ~57 MB of records). The
+// output's error is returned by Handle once the message is done.
+func (s *Session) cut() {
+	if s.batch.Size() < s.cfg.MaxBatchBytes && s.batch.Len() < s.cfg.MaxBatchRecords {
+		return
+	}
+	b := s.batch
+	s.batch = nil
+	if err := s.out(s.ctx, b); err != nil && s.outErr == nil {
+		s.outErr = err
+	}
 }
 
 // Flush hands the current batch, if it holds anything, to the output.
@@ -190,15 +261,23 @@ func (s *Session) Flush() error {
 
 // add encodes one record into the current batch.
 func (s *Session) add(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5) {
+	if s.batch == nil {
+		s.newBatch()
+	}
 	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash, Session: s.sid, Seq: s.seq})
 	s.cfg.Counters.countRecord(t)
+	s.cut()
 }
 
 // addRoute encodes one route record of family f into the current batch.
 func (s *Session) addRoute(r record.Encoder, t record.Type, ipv4 bool, peerHash record.MD5, f bgp.Family) {
+	if s.batch == nil {
+		s.newBatch()
+	}
 	s.batch.Add(r, record.Meta{Type: t, IPv4: ipv4, RouterHash: s.rhash, PeerHash: peerHash, Session: s.sid, Seq: s.seq,
 		AFI: f.AFI, SAFI: f.SAFI})
 	s.cfg.Counters.countRecord(t)
+	s.cut()
 }
 
 // newBatch starts the current batch.

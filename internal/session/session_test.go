@@ -296,7 +296,8 @@ func TestBatchesBoundedAndOrdered(t *testing.T) {
 		}
 	}
 	_ = s.Flush()
-	if !reflect.DeepEqual(batches, []int{12, 12, 6}) {
+	// Batches are cut inside a message (3 records each) at exactly 10 records.
+	if !reflect.DeepEqual(batches, []int{10, 10, 10}) {
 		t.Fatalf("batch sizes %v", batches)
 	}
 	for i, q := range seqs {

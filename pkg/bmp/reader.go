@@ -51,9 +51,18 @@ func NewReader(r io.Reader, maxMessageSize int) *Reader {
 	rd := &Reader{max: maxMessageSize}
 	rd.src.r = r
 	rd.br = bufio.NewReaderSize(&rd.src, ReaderBufferSize)
-	rd.buf = make([]byte, 0, min(4096, maxMessageSize))
+	rd.buf = make([]byte, 0, min(initialBufferSize, maxMessageSize))
 	return rd
 }
+
+// The message buffer starts at initialBufferSize and grows, by doubling, as the bytes of
+// a message arrive (never beyond the message's length). After a message larger than
+// retainBufferSize it is replaced by a small one, so a burst of large messages does not
+// pin memory for the life of the connection.
+const (
+	initialBufferSize = 4096
+	retainBufferSize  = 128 << 10
+)
 
 // Next returns the next message, common header included, and its parsed common header.
 // The returned slice is reused: it is valid only until the next call to Next.
@@ -96,15 +105,22 @@ func (r *Reader) Next() (CommonHeader, []byte, error) {
 		if err != nil {
 			return h, nil, err
 		}
-		n := int(h.Length)
-		if cap(r.buf) < n {
-			r.buf = make([]byte, 0, min(max(n, 2*cap(r.buf)), r.max))
+		if cap(r.buf) > retainBufferSize {
+			// The previous message was unusually large: do not keep its buffer.
+			r.buf = make([]byte, 0, initialBufferSize)
 		}
 		r.hdr, r.inMsg, r.got = h, true, 0
 	}
 	n := int(r.hdr.Length)
-	buf := r.buf[:n]
 	for r.got < n {
+		if r.got == cap(r.buf) {
+			// Grow with the bytes that actually arrived, not with the declared length: a
+			// header declaring 1 MiB followed by nothing costs no more than a small one.
+			nb := make([]byte, r.got, min(n, max(2*cap(r.buf), initialBufferSize)))
+			copy(nb, r.buf[:r.got])
+			r.buf = nb
+		}
+		buf := r.buf[:min(n, cap(r.buf))]
 		k, err := r.br.Read(buf[r.got:])
 		r.got += k
 		if err != nil {
@@ -119,8 +135,31 @@ func (r *Reader) Next() (CommonHeader, []byte, error) {
 	}
 	r.inMsg = false
 	r.off += uint64(n)
-	return r.hdr, buf, nil
+	return r.hdr, r.buf[:n], nil
 }
+
+// NextBuffered reports whether the next message is already complete in the buffer, so
+// that Next returns it (or a header error) without reading from the underlying reader.
+// When it is false, the next Next blocks until more bytes arrive: a caller that batches
+// output flushes it then.
+func (r *Reader) NextBuffered() bool {
+	if r.inMsg {
+		return false // an interrupted message: the rest is not here yet
+	}
+	k := r.br.Buffered()
+	if k < CommonHeaderLen {
+		return false
+	}
+	hb, _ := r.br.Peek(CommonHeaderLen)
+	return hb[0] != 3 && hb[0] != 4 || int64(binary.BigEndian.Uint32(hb[1:5])) <= int64(k)
+}
+
+// MemoryBytes is the memory the Reader holds: its read buffer and its message buffer.
+func (r *Reader) MemoryBytes() int { return ReaderBufferSize + cap(r.buf) }
+
+// Offset is the stream offset of the next message: the bytes of the messages Next
+// returned, and of torn messages.
+func (r *Reader) Offset() uint64 { return r.off }
 
 // checkHeader parses a common header and applies the size limit; error offsets are
 // stream offsets.
