@@ -7,7 +7,7 @@ BMP_TESTDATA ?= $(abspath ../shared/testdata)
 export BMP_TESTDATA
 FUZZTIME  ?= 10s
 
-.PHONY: all build run test test-short fuzz bench lint clean generate check-generate
+.PHONY: all build run test test-short test-browser fuzz bench lint clean generate check-generate
 
 all: build
 
@@ -26,6 +26,11 @@ test: lint
 
 test-short:
 	$(GO) test -count=1 ./...
+
+# The looking glass in headless chromium (separate module: chromedp stays out of go.mod).
+# LG_SCREENSHOT=docs/images/looking-glass.png refreshes the README's screenshot.
+test-browser:
+	cd test/browser && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 # Each fuzz target for $(FUZZTIME).
 fuzz:

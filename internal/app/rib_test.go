@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/bmpstream/bmpstream/internal/rib"
+	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/internal/testutil"
+	"github.com/bmpstream/bmpstream/pkg/record"
+	ribapiv1 "github.com/bmpstream/bmpstream/pkg/ribapi/v1"
+	"github.com/bmpstream/bmpstream/pkg/ribapi/v1/ribapiv1connect"
+)
+
+// localTable replays msgs through a session into a table, in process.
+func localTable(msgs [][]byte) *rib.Table {
+	tb := rib.New(rib.Config{})
+	out := func(_ context.Context, b *record.Batch) error {
+		for i := range b.Recs {
+			if v := b.Value(i); v != nil {
+				tb.Apply(v)
+			}
+		}
+		b.Release()
+		return nil
+	}
+	s := session.New(context.Background(), session.Config{Counters: &session.Counters{}, Encodings: record.EncTyped},
+		netip.MustParseAddrPort("127.0.0.1:40000"), out)
+	for _, m := range msgs {
+		_ = s.Handle(m, time.Now())
+	}
+	_ = s.Flush()
+	return tb
+}
+
+// TestRIBBinary runs the collector with --rib and the API, sends a lab capture over TCP
+// (all but its final Peer Downs), and checks that the API's answers (gRPC) equal the
+// table built in process from the same messages, for every match type; then sends the
+// Peer Downs and checks the peers are empty.
+func TestRIBBinary(t *testing.T) {
+	stream, err := os.ReadFile(filepath.Join(testutil.TestdataDir(t), "lab", "frr84-mixed.bmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := testutil.SplitBMP(stream)
+	cut := len(msgs)
+	for cut > 0 && msgs[cut-1][5] != 2 { // up to the last Peer Down
+		cut--
+	}
+	for cut > 0 && msgs[cut-1][5] == 2 {
+		cut--
+	}
+	if cut < 5000 {
+		t.Fatalf("capture layout changed: Peer Downs start at %d", cut)
+	}
+	want := localTable(msgs[:cut])
+	wantN, _ := want.Count(rib.Query{})
+	if wantN < 5000 {
+		t.Fatalf("in-process table has %d paths", wantN)
+	}
+
+	p := startProc(t, "--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0", "--rib", "--api-address=127.0.0.1:0")
+	bmpAddr := p.field(t, "listening", "address")
+	api := "http://" + p.field(t, "api_listening", "address")
+	conn, err := net.Dial("tcp", bmpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, m := range msgs[:cut] {
+		if _, err := conn.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ribapiv1connect.NewRIBServiceClient(&http.Client{Transport: &http.Transport{Protocols: h2c()}}, api, connect.WithGRPC())
+	ctx := context.Background()
+	count := func(f *ribapiv1.RouteFilter) int {
+		res, err := c.CountRoutes(ctx, connect.NewRequest(&ribapiv1.CountRoutesRequest{Filter: f}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(res.Msg.Count)
+	}
+	testutil.WaitFor(t, "the collector's table", func() bool { return count(nil) == wantN })
+
+	keys := func(rs []rib.Route) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Peer.Hash+" "+r.View.String()+" "+r.Family.String()+" "+r.RD+" "+r.Prefix.String()+" "+r.Attrs.JSON)
+		}
+		slices.Sort(out)
+		return out
+	}
+	apiKeys := func(rs []*ribapiv1.Route) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.PeerHash+" "+r.View+" "+r.Family+" "+r.Rd+" "+r.Prefix+" "+r.Attributes)
+		}
+		slices.Sort(out)
+		return out
+	}
+	queries := 0
+	for _, q := range []string{"10.0.0.0/24", "10.0.0.0/8", "10.0.3.7", "2001:db8::/32", "0.0.0.0/0", "::/0", "192.0.2.0/24"} {
+		pfx, err := netip.ParsePrefix(q)
+		if err != nil {
+			a := netip.MustParseAddr(q)
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		for m := rib.MatchExact; m <= rib.MatchLessSpecific; m++ {
+			local, _, err := want.Routes(rib.Query{Prefix: pfx, Match: m, Limit: rib.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []*ribapiv1.Route
+			tok := ""
+			for {
+				res, err := c.ListRoutes(ctx, connect.NewRequest(&ribapiv1.ListRoutesRequest{
+					Filter: &ribapiv1.RouteFilter{Prefix: q, Match: m.String()}, PageSize: 500, PageToken: tok}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, res.Msg.Routes...)
+				if tok = res.Msg.NextPageToken; tok == "" {
+					break
+				}
+			}
+			if !slices.Equal(keys(local), apiKeys(got)) {
+				t.Errorf("%s %s: API %d routes, in-process %d", m, q, len(got), len(local))
+			}
+			if len(local) > 0 {
+				queries++
+			}
+		}
+	}
+	if queries < 8 {
+		t.Errorf("only %d queries had answers", queries)
+	}
+
+	// the Peer Downs empty the table
+	for _, m := range msgs[cut:] {
+		if _, err := conn.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.WaitFor(t, "Peer Downs empty the table", func() bool { return count(nil) == 0 })
+	res, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Msg.Peers {
+		if p.State != "down" || len(p.Counts) != 0 {
+			t.Errorf("peer %s after Peer Down: %s, %v", p.Ip, p.State, p.Counts)
+		}
+	}
+}
+
+func h2c() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
