@@ -57,10 +57,14 @@ generate:
 		--go_opt=module=github.com/bmpstream/bmpstream $(PROTO)
 	mkdir -p examples/python/gen
 	protoc -I schemas --python_out=examples/python/gen $(PROTO)
+	$(GO) build -o $(BIN)/protoc-gen-connect-go connectrpc.com/connect/cmd/protoc-gen-connect-go
+	protoc -I schemas --plugin=protoc-gen-go=$(BIN)/protoc-gen-go --plugin=protoc-gen-connect-go=$(BIN)/protoc-gen-connect-go \
+		--go_out=. --go_opt=module=github.com/bmpstream/bmpstream \
+		--connect-go_out=. --connect-go_opt=module=github.com/bmpstream/bmpstream schemas/ribapi/v1/rib.proto
 
 # CI: the committed generated files are what `make generate` writes.
 check-generate: generate
-	@git status --porcelain -- schemas pkg/record examples/python | grep . && \
+	@git status --porcelain -- schemas pkg/record pkg/ribapi examples/python | grep . && \
 		{ echo "generated files are not up to date: run make generate and commit"; git diff --stat; exit 1; } || true
 
 clean:
