@@ -12,6 +12,9 @@
 #                         this run, when benchstat is installed
 #                         (go install golang.org/x/perf/cmd/benchstat@latest)
 #   profile-session*.txt  CPU profile tops of the session benchmark (BENCH_PROFILE=0 skips)
+#   pgbench.md/.json      end-to-end run of bin/bmppgbench (PostgreSQL sink), when a
+#                         PostgreSQL server is reachable (POSTGRES_TEST_DSN; extra flags
+#                         in PGBENCH_FLAGS, e.g. "--prefixes=200000")
 # Every end-to-end run verifies each record (count, per-session order); a wrong result
 # fails the run. Environment: BENCHTIME (go test -benchtime, default 1s), BENCH_COUNT (go
 # test -count, default 3), BMPBENCH_FLAGS (replaces the default bmpbench scenarios),
@@ -85,4 +88,21 @@ for f in go-bench bmpbench; do
   fi
 done
 [ -n "$benchstat" ] || echo "(benchstat not installed: go install golang.org/x/perf/cmd/benchstat@latest to compare with $base/)"
+
+# PostgreSQL sink (issue 12): 1 M prefixes into ip_rib_log + ip_rib through the collector,
+# route records/s end to end and the collector's CPU per record. Needs a server at
+# POSTGRES_TEST_DSN (default 127.0.0.1:5432, database test); skipped without one.
+pgdsn=${POSTGRES_TEST_DSN:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+step "PostgreSQL sink: bin/bmppgbench ${PGBENCH_FLAGS:-} -> $out/pgbench.md"
+if command -v pg_isready >/dev/null && pg_isready -q -d "$pgdsn"; then
+  # shellcheck disable=SC2086
+  if $GO build -o bin/bmppgbench ./cmd/bmppgbench && bin/bmppgbench --collector=bin/bmpstream \
+    --postgres-dsn="$pgdsn" --json-out="$out/pgbench.json" ${PGBENCH_FLAGS:-} > "$out/pgbench.md"; then
+    cat "$out/pgbench.md"
+  else
+    status=1
+  fi
+else
+  echo "(no PostgreSQL server at $pgdsn: skipped)"
+fi
 exit $status

@@ -15,13 +15,13 @@ import (
 type itemKind uint8
 
 const (
-	kindRoute    itemKind = iota + 1 // ip_rib_log, ip_rib (and base_attrs)
-	kindPeer                         // peer_event_log, bgp_peers (and ip_rib on a down)
-	kindRouter                       // routers, record_log (and ip_rib on a term)
-	kindStats                        // stat_reports
-	kindOther                        // record_log
-	kindSync                         // control: acknowledge once everything before is stored
-	kindMaintain                     // control: run the partition maintenance
+	kindRoute   itemKind = iota + 1 // ip_rib_log, ip_rib (and base_attrs)
+	kindPeer                        // peer_event_log, bgp_peers (and ip_rib on a down)
+	kindRouter                      // routers, record_log (and ip_rib on a term)
+	kindStats                       // stat_reports
+	kindOther                       // record_log
+	kindSync                        // control: acknowledge once everything before is stored
+	kindControl                     // control: run a function
 )
 
 // RIB views (the ip_rib "rib" column).
@@ -50,8 +50,9 @@ type item struct {
 	stats  *record.Stats
 	other  *otherRow
 
-	sync   chan struct{} // kindSync
-	result chan error    // kindMaintain
+	sync    chan struct{} // kindSync
+	control func() error  // kindControl
+	result  chan error
 }
 
 type routeRow struct {

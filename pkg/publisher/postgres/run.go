@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/golang/glog"
@@ -36,7 +38,9 @@ func (s *Sink) run() {
 		case items, ok := <-s.in:
 			if !ok {
 				commit()
-				s.aggregate()
+				if err := s.aggregate(); err != nil {
+					glog.Warningf("sink=postgres event=aggregate_failed err=%q", err)
+				}
 				if s.ap.conn != nil {
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 					s.ap.conn.Close(ctx)
@@ -49,9 +53,9 @@ func (s *Sink) run() {
 				case kindSync:
 					commit()
 					close(it.sync)
-				case kindMaintain:
+				case kindControl:
 					commit()
-					it.result <- s.maintainNow()
+					it.result <- it.control()
 				default:
 					if len(pending) == 0 {
 						delay.Reset(s.opts.MaxDelay)
@@ -67,7 +71,9 @@ func (s *Sink) run() {
 		case <-s.nudge.ch:
 			commit()
 		case <-agg.C:
-			s.aggregate()
+			if err := s.aggregate(); err != nil {
+				glog.Warningf("sink=postgres event=aggregate_failed err=%q", err)
+			}
 		case <-maint.C:
 			if err := s.maintainNow(); err != nil {
 				glog.Warningf("sink=postgres event=maintenance_failed err=%q", err)
@@ -220,9 +226,12 @@ const aggregateSQL = `INSERT INTO stats_peer_hourly AS s
 		unique_prefixes = EXCLUDED.unique_prefixes, peers_up = EXCLUDED.peers_up`
 
 // aggregate refreshes the hourly aggregates of the hours that received records.
-func (s *Sink) aggregate() {
-	if len(s.hours) == 0 || s.ap.conn == nil {
-		return
+func (s *Sink) aggregate() error {
+	if len(s.hours) == 0 {
+		return nil
+	}
+	if s.ap.conn == nil {
+		return errors.New("postgres: not connected")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), txTimeout)
 	defer cancel()
@@ -231,17 +240,16 @@ func (s *Sink) aggregate() {
 		if d := dayOf(t); !s.partDays[d.Unix()] {
 			n, err := ensurePartitions(ctx, s.ap.conn, d, d)
 			if err != nil {
-				glog.Warningf("sink=postgres event=aggregate_failed hour=%s err=%q", t.Format(time.RFC3339), err)
-				return
+				return err
 			}
 			s.stats.PartitionsCreated.Add(uint64(n))
 			s.partDays[d.Unix()] = true
 		}
 		if _, err := s.ap.conn.Exec(ctx, aggregateSQL, t); err != nil {
-			glog.Warningf("sink=postgres event=aggregate_failed hour=%s err=%q", t.Format(time.RFC3339), err)
-			return
+			return fmt.Errorf("hour %s: %w", t.Format(time.RFC3339), err)
 		}
 		delete(s.hours, h)
 		s.stats.Aggregated.Add(1)
 	}
+	return nil
 }

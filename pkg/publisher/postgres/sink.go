@@ -382,10 +382,17 @@ func (s *Sink) maintain(ctx context.Context) error {
 }
 
 // Maintain runs the partition maintenance now (tests, and operators' tools).
-func (s *Sink) Maintain(ctx context.Context) error {
+func (s *Sink) Maintain(ctx context.Context) error { return s.control(ctx, s.maintainNow) }
+
+// Aggregate refreshes the hourly aggregates now (after committing what is pending).
+func (s *Sink) Aggregate(ctx context.Context) error { return s.control(ctx, s.aggregate) }
+
+// control runs fn in the writer goroutine once everything queued before is stored.
+func (s *Sink) control(ctx context.Context, fn func() error) error {
+	s.push()
 	done := make(chan error, 1)
 	select {
-	case s.in <- []item{{kind: kindMaintain, result: done}}:
+	case s.in <- []item{{kind: kindControl, control: fn, result: done}}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -38,10 +38,14 @@ func TestMigrateTwice(t *testing.T) {
 			t.Errorf("table %s missing", tbl)
 		}
 	}
-	// GiST indexes on the inet columns.
+	// GiST (current RIB, other records) and SP-GiST (history) indexes on the prefixes.
 	if n := queryInt(t, conn, `SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING gist (prefix inet_ops)%'
-		AND tablename IN ('ip_rib', 'ip_rib_log', 'record_log')`, schema); n != 3 {
-		t.Errorf("%d GiST prefix indexes on the parent tables, want 3", n)
+		AND tablename IN ('ip_rib', 'record_log')`, schema); n != 2 {
+		t.Errorf("%d GiST prefix indexes on ip_rib and record_log, want 2", n)
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING spgist (prefix)%'
+		AND tablename = 'ip_rib_log'`, schema); n != 1 {
+		t.Errorf("%d SP-GiST prefix indexes on ip_rib_log, want 1", n)
 	}
 }
 
@@ -67,6 +71,7 @@ func TestCapture(t *testing.T) {
 	checkLogOrder(t, c, conn)
 	checkAttrs(t, c, conn)
 	checkRIB(t, c, conn)
+	checkAggregates(t, c, s, conn)
 	// Every other type is in record_log with its JSON.
 	if n := queryInt(t, conn, `SELECT count(*) FROM record_log WHERE type = 'l3vpn' AND rd IS NOT NULL AND prefix IS NOT NULL`); n == 0 {
 		t.Error("no L3VPN route with RD and prefix in record_log")
@@ -403,5 +408,53 @@ func TestRetention(t *testing.T) {
 	}
 	if d := s.Stats().PartitionsDropped.Load(); d == 0 {
 		t.Error("PartitionsDropped not counted")
+	}
+}
+
+// checkAggregates: the hourly aggregates add up to the capture's announcements,
+// withdrawals and Peer Ups, and count each peer's distinct prefixes.
+func checkAggregates(t *testing.T, c *capture, s *Sink, conn pgxConn) {
+	t.Helper()
+	if err := s.Aggregate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var adds, dels, ups int64
+	prefixes := map[string]map[netip.Prefix]bool{}
+	for k, m := range c.metas {
+		switch v := c.vals[k].(type) {
+		case *record.UnicastPrefix:
+			if m.Type != record.TypeUnicastPrefix || v.IsEOR || v.PrefixLen == nil {
+				continue
+			}
+			if v.Action == record.ActionDel {
+				dels++
+			} else {
+				adds++
+			}
+			if prefixes[v.PeerHash] == nil {
+				prefixes[v.PeerHash] = map[netip.Prefix]bool{}
+			}
+			prefixes[v.PeerHash][netip.PrefixFrom(v.Prefix, int(*v.PrefixLen))] = true
+		case *record.Peer:
+			if v.Action != record.ActionDown {
+				ups++
+			}
+		}
+	}
+	var a, d, u int64
+	if err := conn.QueryRow(context.Background(), `SELECT sum(announcements), sum(withdrawals), sum(peers_up)
+		FROM stats_peer_hourly`).Scan(&a, &d, &u); err != nil {
+		t.Fatal(err)
+	}
+	if a != adds || d != dels || u != ups {
+		t.Errorf("stats_peer_hourly: %d announcements, %d withdrawals, %d peers up; want %d, %d, %d", a, d, u, adds, dels, ups)
+	}
+	hours := queryInt(t, conn, `SELECT count(DISTINCT interval_time) FROM stats_peer_hourly`)
+	if hours == 1 { // the capture was stored within one hour: one row per peer
+		for peer, ps := range prefixes {
+			if n := queryInt(t, conn, `SELECT unique_prefixes FROM stats_peer_hourly WHERE peer_hash_id = $1::uuid`, peer); n != int64(len(ps)) {
+				t.Errorf("peer %s: %d unique prefixes, want %d", peer, n, len(ps))
+			}
+		}
 	}
 }
