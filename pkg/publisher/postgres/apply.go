@@ -520,6 +520,9 @@ func (a *applier) routerEvent(ctx context.Context, tx pgx.Tx, it *item) error {
 	if name == "" {
 		name = r.RouterName
 	}
+	if name == "" && r.RouterIP.IsValid() {
+		name = r.RouterIP.String()
+	}
 	a.js = a.js[:0]
 	if len(r.InfoStrings) > 0 {
 		a.js, _ = json.Marshal(r.InfoStrings)
