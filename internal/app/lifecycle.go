@@ -60,6 +60,9 @@ func (res drainResult) report(rt *Runtime, srv *server.Server) error {
 	for _, q := range rt.Queues {
 		st := &q.Stats
 		p := st.Pending()
+		if pd, ok := q.Sink().(publisher.Pender); ok {
+			p += pd.Pending() // accepted by the sink's Write, not yet delivered
+		}
 		d, f := st.Dropped.Load(), st.Failed.Load()
 		dropped, failed, pending = dropped+d, failed+f, pending+p
 		event, logf := "sink_closed", glog.Infof

@@ -77,7 +77,7 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 		return res, err
 	}
 	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema}, cfg.Extra...)
+		"--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema, "--shutdown-timeout=" + cfg.Timeout.String()}, cfg.Extra...)
 	cmd := exec.Command(cfg.Collector, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -97,7 +97,7 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			l := sc.Text()
-			if strings.Contains(l, "feature=postgres event=stopped") {
+			if strings.Contains(l, "feature=postgres event=stopped") || strings.Contains(l, "event=disconnected") || strings.Contains(l, "event=stopped") {
 				fmt.Fprintln(cfg.Log, l)
 			}
 			mu.Lock()

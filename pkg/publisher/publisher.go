@@ -52,6 +52,13 @@ func Needs(p any) record.Encodings {
 	return record.EncJSON
 }
 
+// Pender is implemented by a sink that keeps records after Write returned (to batch them
+// into larger writes): Pending is how many it accepted and has not delivered (or counted
+// lost) yet. A shutdown that gives up counts them as undelivered.
+type Pender interface {
+	Pending() uint64
+}
+
 // LossError reports how many records of a batch a sink could not deliver.
 type LossError struct {
 	Records int

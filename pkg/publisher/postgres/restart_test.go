@@ -151,3 +151,45 @@ func TestServerRestart(t *testing.T) {
 	t.Logf("records %d, transactions %d, retries %d, reconnects %d, skipped (already stored) %d",
 		st.Records.Load(), st.Transactions.Load(), st.Retries.Load(), st.Reconnects.Load(), st.Skipped.Load())
 }
+
+// TestDeadlineCountsLost: with the server gone, the sink retries; once the shutdown
+// deadline passes, the records it could not store are counted lost (and reported to the
+// queue), never dropped silently, and Pending says how many it holds until then.
+func TestDeadlineCountsLost(t *testing.T) {
+	srv := startOwnServer(t)
+	s, conn := newTestSink(t, Options{DSN: srv.dsn(), MaxDelay: time.Millisecond,
+		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+	conn.Close(context.Background())
+	c := decodeCapture(t, readCapture(t, "lab/frr84-mixed.bmp"), "192.0.2.10:40000")
+	for i := range 100 {
+		s.Add(c.metas[i], c.vals[i])
+	}
+	syncSink(t, s)
+	if p := s.Pending(); p != 0 {
+		t.Fatalf("Pending %d after Sync", p)
+	}
+	data := filepath.Join(srv.dir, "data")
+	srv.run(t, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+	for i := 100; i < 600; i++ {
+		s.Add(c.metas[i], c.vals[i])
+	}
+	s.Flush() //nolint:errcheck
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for s.Stats().Retries.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if p := s.Pending(); p != 500 {
+		t.Errorf("Pending %d while the server is down, want 500", p)
+	}
+	s.SetDeadline(time.Now())
+	if err := s.Close(); err == nil {
+		t.Error("Close reported no loss")
+	}
+	st := s.Stats()
+	if st.Lost.Load() != 500 || st.Records.Load() != 100 || s.Pending() != 0 {
+		t.Errorf("lost %d, stored %d, pending %d; want 500, 100, 0", st.Lost.Load(), st.Records.Load(), s.Pending())
+	}
+	if err := s.reportLoss(); err == nil {
+		t.Error("the lost records were not reported to the queue")
+	}
+}

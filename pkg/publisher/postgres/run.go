@@ -112,6 +112,7 @@ func (s *Sink) giveUp(items []item, err error) bool {
 	}
 	n := uint64(countRecords(items))
 	s.stats.Lost.Add(n)
+	s.resolved.Add(n)
 	s.unreport.Add(n)
 	glog.Errorf("sink=postgres event=lost records=%d err=%q", n, err)
 	return true
@@ -204,6 +205,7 @@ func (s *Sink) tryStore(items []item) error {
 	s.stats.Transactions.Add(1)
 	s.stats.Records.Add(uint64(res.applied))
 	s.stats.Skipped.Add(uint64(res.skipped))
+	s.resolved.Add(uint64(res.applied + res.skipped))
 	return nil
 }
 

@@ -128,9 +128,12 @@ type Sink struct {
 	mu       sync.Mutex
 	deadline time.Time // give up retrying after (zero: never)
 	closing  bool
-	unreport atomic.Uint64         // lost or rejected records not yet reported through Write
-	ready    atomic.Pointer[error] // the last connection state (nil: connected)
-	wake     chan struct{}
+	unreport atomic.Uint64 // lost or rejected records not yet reported through Write
+	// accepted counts records converted and queued, resolved those stored, skipped,
+	// rejected or lost since: their difference is Pending.
+	accepted, resolved atomic.Uint64
+	ready              atomic.Pointer[error] // the last connection state (nil: connected)
+	wake               chan struct{}
 
 	// Writer goroutine state.
 	ap        *applier
@@ -208,12 +211,14 @@ func (s *Sink) Add(m record.Meta, v record.Value) {
 	}
 	it, ok, err := s.conv.convert(m, v)
 	if err != nil {
+		s.accepted.Add(1)
 		s.reject(1, fmt.Errorf("record %s session=%d seq=%d: %w", m.Type, m.Session, m.Seq, err))
 		return
 	}
 	if !ok {
 		return
 	}
+	s.accepted.Add(1)
 	s.cur = append(s.cur, it)
 	if len(s.cur) >= 1024 {
 		s.push()
@@ -228,6 +233,10 @@ func (s *Sink) push() {
 	s.in <- s.cur
 	s.cur = make([]item, 0, 1024)
 }
+
+// Pending implements publisher.Pender: records accepted by Write and not yet stored (or
+// counted rejected or lost).
+func (s *Sink) Pending() uint64 { return s.accepted.Load() - s.resolved.Load() }
 
 // Needs implements publisher.Needer: the sink reads the typed records, not their JSON.
 func (s *Sink) Needs() record.Encodings { return record.EncTyped }
@@ -303,6 +312,7 @@ func (s *Sink) Close() error {
 
 func (s *Sink) reject(n int, err error) {
 	s.stats.Rejected.Add(uint64(n))
+	s.resolved.Add(uint64(n))
 	s.unreport.Add(uint64(n))
 	glog.Errorf("sink=postgres event=rejected records=%d err=%q", n, err)
 }
