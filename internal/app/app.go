@@ -30,11 +30,14 @@ var Version = "dev"
 
 // Options are the collector's settings.
 type Options struct {
-	SourcePort      int
-	BindAddress     string
-	Dump            string
-	MsgFile         string
-	DumpFormat      string
+	SourcePort  int
+	BindAddress string
+	Dump        string
+	MsgFile     string
+	DumpFormat  string
+	// Format is the record encoding of the Kafka, NATS and dump outputs (json or proto);
+	// --kafka-format, --nats-format and --dump-format override it per sink.
+	Format          string
 	SplitAF         bool
 	MaxMessageSize  int
 	GoBMPPeerAction bool
@@ -43,7 +46,7 @@ type Options struct {
 }
 
 func defaultOptions() Options {
-	return Options{SourcePort: 5000, Dump: "", DumpFormat: "jsonl", SplitAF: true,
+	return Options{SourcePort: 5000, Dump: "", DumpFormat: "", Format: "json", SplitAF: true,
 		MaxMessageSize: 1 << 20, QueueSize: 64, ShutdownTimeout: 30 * time.Second}
 }
 
@@ -54,7 +57,8 @@ func newFlagSet(o *Options, stderr io.Writer) *pflag.FlagSet {
 	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress, "address to listen on (default: all interfaces)")
 	fs.StringVar(&o.Dump, "dump", o.Dump, "output: console (JSON Lines on stdout) or file (JSON Lines in --msg-file); default console unless another sink (e.g. Kafka) is configured")
 	fs.StringVar(&o.MsgFile, "msg-file", o.MsgFile, "output file for --dump=file (created or truncated)")
-	fs.StringVar(&o.DumpFormat, "dump-format", o.DumpFormat, "line format: jsonl (one flat record per line) or gobmp (goBMP's {msg_type,msg_hash,msg_data} envelope)")
+	fs.StringVar(&o.DumpFormat, "dump-format", o.DumpFormat, "dump format: jsonl (one flat record per line), gobmp (goBMP's {msg_type,msg_hash,msg_data} envelope) or proto (length-delimited bmpstream.v1.Record messages); default: from --format")
+	fs.StringVar(&o.Format, "format", o.Format, "record encoding of every output: json or proto (protobuf, schemas/bmpstream/v1); --kafka-format, --nats-format and --dump-format override it")
 	fs.BoolVar(&o.SplitAF, "split-af", o.SplitAF, "split unicast/L3VPN/SR Policy/FlowSpec by address family (topics; goBMP msg_type numbers)")
 	fs.IntVar(&o.MaxMessageSize, "max-message-size", o.MaxMessageSize, "largest BMP message accepted, in bytes; a longer one ends that router's session")
 	fs.BoolVar(&o.GoBMPPeerAction, "gobmp-peer-action", o.GoBMPPeerAction, `Peer Up records carry goBMP's action "add" instead of "up"`)
@@ -83,6 +87,7 @@ Examples:
   bmpstream --source-port=5000 --dump=console
   bmpstream --dump=file --msg-file=records.json -v 1
   bmpstream inspect capture.pcap | jq 'select(.type=="peer")'
+  bmpstream decode records.pb    # --dump-format=proto output back to JSON Lines
 
 Flags:
 `
@@ -91,6 +96,9 @@ Flags:
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "inspect" {
 		return inspectMain(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "decode" {
+		return decodeMain(args[1:], stdout, stderr)
 	}
 	if wantsMigrateOnly(args) {
 		return migrateMain(args, stdout, stderr)
@@ -135,6 +143,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// dumpFormat is --dump-format, or the one --format implies.
+func (o *Options) dumpFormat() string {
+	if o.DumpFormat == "" && o.Format == "proto" {
+		return "proto"
+	}
+	return o.DumpFormat
+}
+
+// sinkFormat is a sink's --<sink>-format, or --format.
+func (o *Options) sinkFormat(own string) (publisher.Format, error) {
+	if own == "" {
+		own = o.Format
+	}
+	return publisher.ParseFormat(own)
+}
+
 // addDumpSink adds the console or file sink when --dump asks for one, or as the default
 // output when no other sink is configured.
 func addDumpSink(rt *Runtime) error {
@@ -142,7 +166,7 @@ func addDumpSink(rt *Runtime) error {
 	if o.Dump == "" && len(rt.sinks) > 0 {
 		return nil
 	}
-	format, err := file.ParseFormat(o.DumpFormat)
+	format, err := file.ParseFormat(o.dumpFormat())
 	if err != nil {
 		return err
 	}

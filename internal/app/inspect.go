@@ -49,7 +49,7 @@ func Inspect(path string, w io.Writer, format file.Format, opts capture.Options,
 		if !remote.IsValid() {
 			remote = netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 		}
-		sess := session.New(context.Background(), session.Config{}, remote, out)
+		sess := session.New(context.Background(), session.Config{Encodings: sink.Needs()}, remote, out)
 		r := bmp.NewReader(bytes.NewReader(st.Data), maxMessageSize)
 		for {
 			_, msg, err := r.Next()
@@ -76,7 +76,7 @@ func Inspect(path string, w io.Writer, format file.Format, opts capture.Options,
 func inspectMain(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("bmpstream inspect", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	formatName := fs.String("dump-format", "jsonl", "line format: jsonl or gobmp")
+	formatName := fs.String("dump-format", "jsonl", "output format: jsonl, gobmp or proto (length-delimited bmpstream.v1.Record)")
 	ports := fs.UintSlice("ports", []uint{1790, 5000, 10000, 11019}, "collector TCP ports, to tell the router→collector direction in pcaps")
 	maxSize := fs.Int("max-message-size", 1<<20, "largest BMP message accepted, in bytes")
 	quiet := fs.BoolP("quiet", "q", false, "do not print the per-stream summary on stderr")

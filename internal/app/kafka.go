@@ -24,6 +24,7 @@ func init() { Register(func() Feature { return newKafkaFeature() }) }
 // kafkaFeature is the Kafka publisher (goBMP's --kafka-server and friends); see
 // docs/kafka.md.
 type kafkaFeature struct {
+	format      string
 	servers     string
 	prefix      string
 	retentionMs int64
@@ -67,6 +68,7 @@ func (f *kafkaFeature) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.saslUser, "kafka-sasl-username", f.saslUser, "SASL username")
 	fs.StringVar(&f.saslPass, "kafka-sasl-password", f.saslPass, "SASL password (prefer the environment variable "+SASLPasswordEnv+")")
 	fs.StringVar(&f.onFull, "kafka-on-full", f.onFull, "when the Kafka queue is full: block (stop reading from routers, lose nothing) or drop (drop and count batches)")
+	fs.StringVar(&f.format, "kafka-format", "", "record encoding on Kafka: json or proto (default: --format); messages carry content-type and bmpstream-schema headers")
 	fs.IntVar(&f.queueSize, "kafka-queue-size", f.queueSize, "batches queued for Kafka (default: --queue-size)")
 }
 
@@ -105,6 +107,10 @@ func (f *kafkaFeature) config(o *Options) (kafka.Config, publisher.Policy, error
 	if pass == "" {
 		pass = os.Getenv(SASLPasswordEnv)
 	}
+	format, err := o.sinkFormat(f.format)
+	if err != nil {
+		return kafka.Config{}, policy, fmt.Errorf("--kafka-format: %w", err)
+	}
 	mech, err := kafka.SASL(f.saslMech, f.saslUser, pass)
 	if err != nil {
 		return kafka.Config{}, policy, err
@@ -122,6 +128,7 @@ func (f *kafkaFeature) config(o *Options) (kafka.Config, publisher.Policy, error
 		TLS:          tlsCfg,
 		SASL:         mech,
 		RetryForever: policy == publisher.Block,
+		Format:       format,
 	}, policy, nil
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/golang/glog"
@@ -14,6 +15,7 @@ import (
 // natsFeature is --nats-server: publish records to NATS (core, or JetStream with
 // --nats-jetstream).
 type natsFeature struct {
+	format    string
 	opts      natssink.Options
 	onFull    string
 	queueSize int
@@ -44,6 +46,7 @@ func (f *natsFeature) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryTimeout, "nats-retry-timeout", o.RetryTimeout, "JetStream: how long an outage may last before undelivered records are counted lost (negative: retry forever, which can block shutdown)")
 	fs.IntVar(&o.ReconnectBufSize, "nats-reconnect-buffer", o.ReconnectBufSize, "core NATS: bytes buffered while reconnecting; records beyond are lost (counted)")
 	fs.StringVar(&f.onFull, "nats-on-full", f.onFull, "when the NATS queue is full: block (slow down reading from routers) or drop (drop and count records)")
+	fs.StringVar(&f.format, "nats-format", "", "record encoding on NATS: json or proto (default: --format); messages carry content-type and bmpstream-schema headers")
 	fs.IntVar(&f.queueSize, "nats-queue-size", 0, "batches queued for NATS (default: --queue-size)")
 }
 
@@ -56,6 +59,9 @@ func (f *natsFeature) Start(_ context.Context, rt *Runtime) error {
 		return err
 	}
 	f.opts.SplitAF = rt.Options.SplitAF
+	if f.opts.Format, err = rt.Options.sinkFormat(f.format); err != nil {
+		return fmt.Errorf("--nats-format: %w", err)
+	}
 	s, err := natssink.New(f.opts)
 	if err != nil {
 		return err

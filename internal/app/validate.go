@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/publisher/file"
 )
 
@@ -59,8 +60,11 @@ func validateOptions(o *Options) error {
 			errs = append(errs, optErr("msg-file", "%s is not a directory", dir))
 		}
 	}
-	if _, err := file.ParseFormat(o.DumpFormat); err != nil {
+	if _, err := file.ParseFormat(o.dumpFormat()); err != nil {
 		errs = append(errs, optErr("dump-format", "%v", err))
+	}
+	if _, err := publisher.ParseFormat(o.Format); err != nil {
+		errs = append(errs, optErr("format", "%v", err))
 	}
 	if o.MaxMessageSize < 6 || int64(o.MaxMessageSize) > math.MaxUint32 {
 		errs = append(errs, optErr("max-message-size", "%d is out of range 6 (the BMP common header) to %d", o.MaxMessageSize, uint64(math.MaxUint32)))

@@ -1,10 +1,12 @@
 // Package file is the sink that writes records as JSON Lines to a file or to standard
 // output (--dump=file, --dump=console), either as bmpstream's flat records or wrapped in
-// goBMP's dump envelope.
+// goBMP's dump envelope, or as a protobuf stream: varint-length-delimited
+// bmpstream.v1.Record messages, as protodelim writes them.
 package file
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -23,17 +25,22 @@ const (
 	JSONL Format = iota
 	// GoBMP wraps each record in goBMP's envelope: {"msg_type":…,"msg_hash":…,"msg_data":…}.
 	GoBMP
+	// Proto writes each record, raw ones included, as a varint-length-delimited
+	// bmpstream.v1.Record (schemas/bmpstream/v1): `bmpstream decode` reads it back.
+	Proto
 )
 
-// ParseFormat parses "jsonl" or "gobmp".
+// ParseFormat parses "jsonl", "gobmp" or "proto".
 func ParseFormat(s string) (Format, error) {
 	switch s {
-	case "jsonl", "":
+	case "jsonl", "json", "":
 		return JSONL, nil
 	case "gobmp":
 		return GoBMP, nil
+	case "proto":
+		return Proto, nil
 	}
-	return JSONL, fmt.Errorf("unknown dump format %q (want jsonl or gobmp)", s)
+	return JSONL, fmt.Errorf("unknown dump format %q (want jsonl, gobmp or proto)", s)
 }
 
 // Sink writes to an io.Writer through a large buffer; Flush is called by the queue
@@ -45,6 +52,7 @@ type Sink struct {
 	format Format
 	split  bool
 	tmp    []byte
+	pre    []byte // proto: the length prefix
 }
 
 // Options configure a sink.
@@ -77,8 +85,19 @@ func newSink(name string, w io.Writer, opts Options) *Sink {
 
 func (s *Sink) Name() string { return s.name }
 
+// Needs is the batch encoding of the sink's format.
+func (s *Sink) Needs() record.Encodings {
+	if s.format == Proto {
+		return record.EncProto
+	}
+	return record.EncJSON
+}
+
 // Write writes every JSON record of b. Raw BMP records (binary) are not written here.
 func (s *Sink) Write(b *record.Batch) error {
+	if s.format == Proto {
+		return s.writeProto(b)
+	}
 	if s.format == JSONL && !hasRaw(b) {
 		if _, err := s.w.Write(b.Buf); err != nil {
 			return err
@@ -99,6 +118,21 @@ func (s *Sink) Write(b *record.Batch) error {
 			return &publisher.LossError{Records: len(b.Recs) - i, Err: err}
 		}
 		if err := s.w.WriteByte('\n'); err != nil {
+			return &publisher.LossError{Records: len(b.Recs) - i, Err: err}
+		}
+	}
+	return nil
+}
+
+// writeProto writes every record of b as a length-delimited bmpstream.v1.Record.
+func (s *Sink) writeProto(b *record.Batch) error {
+	for i := range b.Recs {
+		s.tmp = record.AppendProtoRecord(s.tmp[:0], b.Recs[i].Type, b.Proto(i))
+		s.pre = binary.AppendUvarint(s.pre[:0], uint64(len(s.tmp)))
+		if _, err := s.w.Write(s.pre); err != nil {
+			return &publisher.LossError{Records: len(b.Recs) - i, Err: err}
+		}
+		if _, err := s.w.Write(s.tmp); err != nil {
 			return &publisher.LossError{Records: len(b.Recs) - i, Err: err}
 		}
 	}

@@ -104,6 +104,9 @@ type Config struct {
 	// Timeout bounds one request to the broker (default 10s).
 	Timeout  time.Duration
 	ClientID string
+	// Format is the encoding of the record values (default JSON). Every parsed record
+	// carries the headers content-type and bmpstream-schema (publisher.ContentType).
+	Format publisher.Format
 }
 
 func (c *Config) defaults() {
@@ -162,6 +165,8 @@ type Sink struct {
 	deadline  sync.Once
 	closed    sync.Once
 	Stats     Stats
+	// headers are the record headers per record type (headersOf).
+	headers [32][]kafkago.Header
 
 	// Reused per Write: the copy of the batch's bytes and the keys that the messages point
 	// into (replaced, not reused, after a request was abandoned, because kafka-go may still
@@ -433,17 +438,44 @@ func (s *Sink) giveUp(pending []int32, err error) int {
 	return len(pending)
 }
 
+// Needs is the batch encoding of the sink's format.
+func (s *Sink) Needs() record.Encodings { return s.cfg.Format.Needs() }
+
+// headersOf returns the record headers of type t (built once per type, then shared).
+func (s *Sink) headersOf(t record.Type) []kafkago.Header {
+	if int(t) >= len(s.headers) {
+		return nil
+	}
+	if s.headers[t] == nil {
+		ct := publisher.ContentType(s.cfg.Format, t)
+		if ct == "" {
+			return nil
+		}
+		s.headers[t] = []kafkago.Header{{Key: publisher.HeaderContentType, Value: []byte(ct)},
+			{Key: publisher.HeaderSchema, Value: []byte(record.SchemaVersion)}}
+	}
+	return s.headers[t]
+}
+
 // build fills s.msgs from bs (n records); records too large for a produce request are
-// counted lost.
+// counted lost. The values are the records' JSON (one copy of each batch's buffer) or,
+// in the proto format, their protobuf messages.
 func (s *Sink) build(bs []*record.Batch, n int) (lost int, err error) {
+	proto := s.cfg.Format == publisher.FormatProto
 	size := 0
 	for _, b := range bs {
-		size += len(b.Buf)
+		if !proto {
+			size += len(b.Buf)
+			continue
+		}
+		for i := range b.Recs {
+			size += len(b.Proto(i))
+		}
 	}
 	if s.arena == nil || cap(s.arena) < size {
 		s.arena = make([]byte, 0, max(size, 64<<10))
 	}
-	arena := s.arena[:0]
+	arena := s.arena[:0] // never grows past its capacity: the values stay put
 	if s.keys == nil || cap(s.keys) < n*64 {
 		s.keys = make([]byte, 0, max(n*64, 4096))
 	}
@@ -452,13 +484,22 @@ func (s *Sink) build(bs []*record.Batch, n int) (lost int, err error) {
 	var tooLarge map[string]int
 	for _, b := range bs {
 		base := uint32(len(arena))
-		arena = append(arena, b.Buf...)
+		if !proto {
+			arena = append(arena, b.Buf...)
+		}
 		for i := range b.Recs {
 			m := &b.Recs[i]
 			k0 := len(keys)
 			keys = AppendKey(keys, m)
-			ms := msg{topic: s.Topic(m.Type, m.IPv4), key: keys[k0:len(keys):len(keys)],
-				value: arena[base+m.Start : base+m.End : base+m.End]}
+			var value []byte
+			if proto {
+				v0 := len(arena)
+				arena = append(arena, b.Proto(i)...)
+				value = arena[v0:len(arena):len(arena)]
+			} else {
+				value = arena[base+m.Start : base+m.End : base+m.End]
+			}
+			ms := msg{topic: s.Topic(m.Type, m.IPv4), key: keys[k0:len(keys):len(keys)], value: value, hdrs: s.headersOf(m.Type)}
 			if ms.size() > s.cfg.BatchBytes {
 				if tooLarge == nil {
 					tooLarge = make(map[string]int)

@@ -18,9 +18,16 @@ import (
 type msg struct {
 	topic      string
 	key, value []byte
+	hdrs       []kafkago.Header // shared, per record type (Sink.headers)
 }
 
-func (m *msg) size() int { return len(m.key) + len(m.value) + msgOverhead }
+func (m *msg) size() int {
+	n := len(m.key) + len(m.value) + msgOverhead
+	for _, h := range m.hdrs {
+		n += len(h.Key) + len(h.Value) + 4
+	}
+	return n
+}
 
 // partitionOf is sarama's default hash partitioner (also kafka-go's Hash balancer):
 // FNV-1a 32 of the key, as an int32, modulo the partition count, made positive.
@@ -257,7 +264,7 @@ func (r *recordReader) ReadRecord() (*kafkago.Record, error) {
 	r.i++
 	r.key.Reset(m.key)
 	r.val.Reset(m.value)
-	r.rec = kafkago.Record{Time: r.time, Key: &r.key, Value: &r.val}
+	r.rec = kafkago.Record{Time: r.time, Key: &r.key, Value: &r.val, Headers: m.hdrs}
 	return &r.rec, nil
 }
 

@@ -62,6 +62,10 @@ type Options struct {
 	// FlushTimeout bounds the per-batch flush round trip of core NATS (default 10 s).
 	FlushTimeout time.Duration
 
+	// Format is the encoding of the message data (default JSON). Every parsed record
+	// carries the headers content-type and bmpstream-schema (publisher.ContentType).
+	Format publisher.Format
+
 	// JetStream enables at-least-once publishing to the stream Stream.
 	JetStream bool
 	// Stream is the JetStream stream name (default "goBMP").
@@ -139,6 +143,9 @@ type Sink struct {
 	stats Stats
 
 	subjects map[uint16]string
+	// ctype and schema are the content-type and schema header values per record type.
+	ctype  [32][]string
+	schema []string
 
 	streamReady  atomic.Bool
 	failingSince time.Time // JetStream: first failure of the current outage (zero: none)
@@ -325,7 +332,7 @@ type hdrVals [3][1]string
 func (s *Sink) prepare(m *natsgo.Msg, vals *hdrVals, b *record.Batch, i int) {
 	r := &b.Recs[i]
 	m.Subject = s.subjects[subjectKey(r.Type, r.IPv4)]
-	m.Data = b.Record(i)
+	m.Data = s.opts.Format.Value(b, i)
 	if r.RouterHash != s.rhLast || s.rhHex == "" {
 		s.rhLast = r.RouterHash
 		s.rhHex = hex.EncodeToString(r.RouterHash[:])
@@ -345,7 +352,34 @@ func (s *Sink) prepare(m *natsgo.Msg, vals *hdrVals, b *record.Batch, i int) {
 	} else {
 		delete(m.Header, HeaderPeerHash)
 	}
+	if ct := s.contentType(r.Type); ct != nil {
+		m.Header[publisher.HeaderContentType] = ct
+		m.Header[publisher.HeaderSchema] = s.schema
+	} else {
+		delete(m.Header, publisher.HeaderContentType)
+		delete(m.Header, publisher.HeaderSchema)
+	}
 }
+
+// contentType returns the content-type header value of type t (nil for raw records),
+// built once per type.
+func (s *Sink) contentType(t record.Type) []string {
+	if int(t) >= len(s.ctype) {
+		return nil
+	}
+	if s.ctype[t] == nil {
+		ct := publisher.ContentType(s.opts.Format, t)
+		if ct == "" {
+			return nil
+		}
+		s.ctype[t] = []string{ct}
+		s.schema = []string{record.SchemaVersion}
+	}
+	return s.ctype[t]
+}
+
+// Needs is the batch encoding of the sink's format.
+func (s *Sink) Needs() record.Encodings { return s.opts.Format.Needs() }
 
 // MsgID is the JetStream message id of a record: "<router hash>:<session>:<seq>" for
 // parsed records and "<router hash>:<session>:r<message number>" for raw records. It is
