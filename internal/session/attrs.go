@@ -10,31 +10,62 @@ import (
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
+// attrCacheSize is how many converted attribute sets a session keeps: UPDATEs of a few
+// attribute sets interleaved (IPv4 and IPv6 routes of one path, several peers' routes
+// arriving in turn) reuse their encoding instead of converting it again.
+const attrCacheSize = 4
+
+// attrEntry is one converted attribute set.
+type attrEntry struct {
+	key   []byte // the attribute-set bytes (attrSetBytes)
+	as4   bool   // the AS number width it was decoded with
+	attrs record.BaseAttrs
+}
+
 // attrScratch holds reusable backing storage for filling record.BaseAttrs.
 type attrScratch struct {
 	hash []byte
-	// prev holds the attribute-set bytes of the previous UPDATE whose attributes were
-	// converted (valid when prevOK): an UPDATE with the same attribute set reuses the
-	// encoded base_attrs as they are.
-	prev    []byte
-	prevOK  bool
-	prevAS4 bool
-	sb      strings.Builder
-	tlv     tlvScratch
+	// cache holds the last attribute sets converted (allocated on first use, so that an
+	// idle session costs nothing); last is the entry used last, next the one to replace.
+	cache      [attrCacheSize]*attrEntry
+	last, next int
+	sb         strings.Builder
+	tlv        tlvScratch
 }
 
-// fillAttrs converts the UPDATE's path attributes into s.attrs and encodes them once; the
-// prefix records of the UPDATE share the encoding. Consecutive UPDATEs with the same
-// attribute set (common: a router sends many prefixes with one path) reuse it.
+// lookup returns the cached conversion of the attribute set in scr.hash, or nil.
+func (scr *attrScratch) lookup(as4 bool) *attrEntry {
+	for i := range attrCacheSize {
+		j := (scr.last + i) % attrCacheSize // the last one used first
+		if e := scr.cache[j]; e != nil && e.as4 == as4 && string(e.key) == string(scr.hash) {
+			scr.last = j
+			return e
+		}
+	}
+	return nil
+}
+
+// fillAttrs points s.attrs at the conversion of the UPDATE's path attributes, encoded
+// once; the prefix records of the UPDATE share the encoding. An attribute set converted
+// recently (same bytes, same AS number width) is reused as it is: a router sends many
+// prefixes with one path, often interleaved with a few other paths.
 func (s *Session) fillAttrs(a *bgp.Attributes) {
-	b := &s.attrs
 	attrSetBytes(&s.scr, a.Raw)
 	// The decoding depends on the AS number width too.
-	if s.scr.prevOK && s.scr.prevAS4 == s.opts.AS4 && string(s.scr.prev) == string(s.scr.hash) {
+	if e := s.scr.lookup(s.opts.AS4); e != nil {
+		s.attrs = &e.attrs
 		return
 	}
-	s.scr.prev = append(s.scr.prev[:0], s.scr.hash...)
-	s.scr.prevOK, s.scr.prevAS4 = true, s.opts.AS4
+	e := s.scr.cache[s.scr.next]
+	if e == nil {
+		e = &attrEntry{}
+		s.scr.cache[s.scr.next] = e
+	}
+	s.scr.last, s.scr.next = s.scr.next, (s.scr.next+1)%attrCacheSize
+	e.key = append(e.key[:0], s.scr.hash...)
+	e.as4 = s.opts.AS4
+	b := &e.attrs
+	s.attrs = b
 	b.Reset()
 	b.BaseAttrHash = md5.Sum(s.scr.hash)
 	if a.HasOrigin {

@@ -83,7 +83,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 			s.fctx = Ctx{s: s, Peer: h, Update: u, Router: s.router, PeerFields: p.fields, RIB: flags,
 				OriginAS: origin, HasOriginAS: hasOrigin, peerHash: p.hash, state: p}
 			if len(u.NLRI) > 0 || len(u.MPReach) > 0 {
-				s.fctx.Attrs = &s.attrs
+				s.fctx.Attrs = s.attrs
 			}
 		}
 		return &s.fctx
@@ -171,7 +171,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 		r.V4Fields = s.v4Fields(i)
 		if announce {
 			r.Action = record.ActionAdd
-			r.BaseAttrs = &s.attrs
+			r.BaseAttrs = s.attrs
 			r.Nexthop, r.NexthopLinkLocal = nh, linkLocal
 			r.IsNexthopIPv4 = nh.Is4()
 			r.OriginAS = nil

@@ -98,7 +98,7 @@ type Session struct {
 	msg   bmp.Message
 	upd   bgp.Update
 	opts  bgp.DecodeOptions
-	attrs record.BaseAttrs
+	attrs *record.BaseAttrs // the current UPDATE's attributes (fillAttrs)
 	pfx   record.UnicastPrefix
 	parts record.Parts
 	// prefixMD5 hashes route records (see record.PrefixedMD5).

@@ -67,7 +67,7 @@ func (p *Parts) Bytes(s []byte) *Parts { p.b = append(append(p.b, s...), 0); ret
 
 func (p *Parts) Addr(a netip.Addr) *Parts {
 	if a.IsValid() {
-		p.b = a.AppendTo(p.b)
+		p.b = appendAddr(p.b, a)
 	}
 	p.b = append(p.b, 0)
 	return p

@@ -62,7 +62,7 @@ func (o *obj) i64(k string, v int64) {
 func (o *obj) addr(k string, a netip.Addr) {
 	o.key(k)
 	o.b = append(o.b, '"')
-	o.b = a.AppendTo(o.b)
+	o.b = appendAddr(o.b, a)
 	o.b = append(o.b, '"')
 }
 
