@@ -67,6 +67,11 @@ check-generate: generate
 	@git status --porcelain -- schemas pkg/record pkg/ribapi examples/python | grep . && \
 		{ echo "generated files are not up to date: run make generate and commit"; git diff --stat; exit 1; } || true
 
+# Release step: the current schema becomes the baseline that later schemas must stay
+# compatible with (test/schemas TestProtoCompatibleWithBaseline, run by make test).
+schema-baseline:
+	$(GO) test ./test/schemas -run TestProtoCompatibleWithBaseline -count=1 -update-baseline
+
 clean:
 	rm -rf $(BIN)
 
