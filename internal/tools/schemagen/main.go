@@ -62,6 +62,8 @@ func main() {
 	for name, content := range genJSONSchemas(m) {
 		write(filepath.Join(*root, "schemas/json", name), content, false)
 	}
+	docPath := filepath.Join(*root, "docs/schemas.md")
+	write(docPath, genDocs(m, docPath, filepath.Join(*root, "pkg/record")), false)
 	if len(stale) > 0 {
 		fmt.Fprintf(os.Stderr, "schemagen: out of date (run make generate): %v\n", stale)
 		os.Exit(1)

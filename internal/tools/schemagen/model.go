@@ -40,6 +40,8 @@ type field struct {
 	Kind   kind
 	Go     reflect.Type // the element type (after pointer/slice)
 	Orig   reflect.Type // the type after pointer, before slice (a named slice type)
+	Decl   string       // the struct type that declares the Go field (for its doc comment)
+	GoName string       // the Go field's name
 	Ptr    bool         // *T: explicit presence
 	Rep    bool         // []T
 	Doc    string
@@ -149,7 +151,7 @@ func (m *model) message(t reflect.Type) *message {
 				fail("%s: field %s at two depths", t, name)
 			}
 			seen[name] = depth
-			fl := field{Name: name, GoPath: path + f.Name}
+			fl := field{Name: name, GoPath: path + f.Name, Decl: t.Name(), GoName: f.Name}
 			m.classify(&fl, f.Type)
 			if !protoNameRE.MatchString(name) {
 				fail("%s.%s: %q is not a protobuf field name", t, f.Name, name)
