@@ -38,6 +38,10 @@ type attrPool struct {
 	// bytes approximates the memory of the interned sets (JSON text and slices).
 	bytes atomic.Int64
 	buf   []byte
+	// The previous call's input and answer: the routes of one UPDATE share one
+	// *BaseAttrs and usually their route-level values, so most calls skip the encoding.
+	last    routeAttrs
+	lastSet *Attrs
 }
 
 func newAttrPool() *attrPool { return &attrPool{sets: make(map[string]*Attrs)} }
@@ -55,6 +59,41 @@ type routeAttrs struct {
 func (p *attrPool) get(ra *routeAttrs) *Attrs {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if a := p.lastSet; a != nil && a.refs > 0 && ra.base != nil && ra.same(&p.last) {
+		a.refs++
+		return a
+	}
+	a := p.intern(ra)
+	p.last, p.lastSet = *ra, a
+	p.last.labels = append([]uint32(nil), ra.labels...)
+	if ra.origin != nil {
+		v := *ra.origin
+		p.last.origin = &v
+	}
+	return a
+}
+
+// same reports whether ra has the same inputs as o (the same *BaseAttrs, not an equal
+// one: a batch's typed records are immutable, so the same pointer means the same set).
+func (ra *routeAttrs) same(o *routeAttrs) bool {
+	if ra.base != o.base || ra.nh != o.nh || ra.nhLL != o.nhLL || ra.ov != o.ov || (ra.origin == nil) != (o.origin == nil) {
+		return false
+	}
+	if ra.origin != nil && *ra.origin != *o.origin {
+		return false
+	}
+	if len(ra.labels) != len(o.labels) {
+		return false
+	}
+	for i := range ra.labels {
+		if ra.labels[i] != o.labels[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *attrPool) intern(ra *routeAttrs) *Attrs {
 	b := p.buf[:0]
 	b = append(b, '{')
 	if ra.nh.IsValid() {
