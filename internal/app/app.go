@@ -224,9 +224,12 @@ func run(o Options, features []Feature) error {
 		stopFeatures()
 		return err
 	}
-	pub := publisher.Fanout(rt.sinks)
+	var pub publisher.Publisher = publisher.Fanout(rt.sinks)
+	for _, w := range rt.wrappers {
+		pub = w(pub)
+	}
 	rt.Server.Publisher = pub
-	rt.Server.Session.Encodings = pub.Needs() // each encoding once per record, only if read
+	rt.Server.Session.Encodings = publisher.Needs(pub) // each encoding once per record, only if read
 	srv := server.New(*rt.Server)
 	if rt.Server.Listen != "" { // empty: a feature disabled the plain listener
 		if err := srv.Listen(); err != nil {

@@ -44,6 +44,7 @@ type Runtime struct {
 	Queues []*publisher.Queue
 
 	sinks       []publisher.Publisher
+	wrappers    []func(publisher.Publisher) publisher.Publisher
 	afterServer []func(*server.Server)
 	readiness   []func() error
 	phase       atomic.Int32 // phaseStarting, phaseServing or phaseStopping
@@ -66,6 +67,12 @@ func (rt *Runtime) AddSink(s publisher.Sink, queueSize int, policy publisher.Pol
 	rt.Queues = append(rt.Queues, q)
 	rt.sinks = append(rt.sinks, q)
 	return q
+}
+
+// WrapPublisher puts a stage in front of the sinks: every batch goes through the
+// publisher w returns (which passes it on to next, changed or not) before the sinks get it.
+func (rt *Runtime) WrapPublisher(w func(next publisher.Publisher) publisher.Publisher) {
+	rt.wrappers = append(rt.wrappers, w)
 }
 
 // AfterServer registers f to run once the server exists and listens (e.g. to read its

@@ -34,18 +34,37 @@ type Change struct {
 // Down, and the routes of the unicast, multicast, labelled unicast, L3VPN and EVPN
 // families; other records are counted as ignored. Records of one router must come in
 // session order; Apply is called from one goroutine.
-func (t *Table) Apply(v record.Value) {
+func (t *Table) Apply(v record.Value) { t.ApplyResult(v, nil) }
+
+// Result is what applying one record did beyond changing the table.
+type Result struct {
+	// Duplicate: the record announced a path identical to the stored one (with
+	// SuppressDuplicates, the record need not be published).
+	Duplicate bool
+	// Removed lists the paths the record removed without withdrawing them: Peer Down and
+	// Termination (without SuppressDuplicates), the stale-route sweep of an End-of-RIB
+	// (with it). Filled only when Collect is set.
+	Removed []Change
+	Collect bool
+}
+
+// ApplyResult is Apply reporting into res (which may be nil).
+func (t *Table) ApplyResult(v record.Value, res *Result) {
+	if res != nil {
+		res.Duplicate = false
+		res.Removed = res.Removed[:0]
+	}
 	switch r := v.(type) {
 	case *record.Router:
-		t.applyRouter(r)
+		t.applyRouter(r, res)
 	case *record.Peer:
-		t.applyPeer(r)
+		t.applyPeer(r, res)
 	case *record.UnicastPrefix:
-		t.applyUnicast(r)
+		t.applyUnicast(r, res)
 	case *record.L3VPNPrefix:
-		t.applyL3VPN(r)
+		t.applyL3VPN(r, res)
 	case *record.EVPN:
-		t.applyEVPN(r)
+		t.applyEVPN(r, res)
 	default:
 		t.Stats.Ignored.Add(1)
 		return
@@ -69,9 +88,20 @@ func (t *Table) router(rf *record.RouterFields) *Router {
 	return r
 }
 
-func (t *Table) applyRouter(rec *record.Router) {
+func (t *Table) applyRouter(rec *record.Router, res *Result) {
 	switch rec.Action {
 	case record.ActionTerm:
+		if t.cfg.SuppressDuplicates {
+			// keep the routes, stale, until the router dumps them again
+			r := t.router(&rec.RouterFields)
+			r.mu.Lock()
+			r.up = false
+			r.mu.Unlock()
+			for _, p := range r.peerList() {
+				t.markStale(p, rec.CollectorTimestamp)
+			}
+			return
+		}
 		t.mu.Lock()
 		r := t.routers[rec.RouterHash]
 		delete(t.routers, rec.RouterHash)
@@ -85,7 +115,7 @@ func (t *Table) applyRouter(rec *record.Router) {
 		r.peers = map[string]*Peer{}
 		r.mu.Unlock()
 		for _, p := range peers {
-			t.clearPeer(r, p, rec.CollectorTimestamp)
+			t.clearPeer(r, p, rec.CollectorTimestamp, res)
 		}
 	default: // init
 		r := t.router(&rec.RouterFields)
@@ -123,7 +153,7 @@ func (t *Table) peerOf(r *Router, pf *record.PeerFields) *Peer {
 	})
 }
 
-func (t *Table) applyPeer(rec *record.Peer) {
+func (t *Table) applyPeer(rec *record.Peer, res *Result) {
 	r := t.router(&rec.RouterFields)
 	p := t.peer(r, rec.PeerHash, func(p *Peer) {
 		p.IP, p.ASN, p.BGPID, p.RD, p.Type = rec.RemoteIP, rec.RemoteASN, rec.RemoteBGPID, rec.PeerRD, rec.PeerType
@@ -133,7 +163,11 @@ func (t *Table) applyPeer(rec *record.Peer) {
 		ts = rec.CollectorTimestamp
 	}
 	if rec.Action == record.ActionDown {
-		t.clearPeer(r, p, rec.CollectorTimestamp)
+		if t.cfg.SuppressDuplicates {
+			t.markStale(p, rec.CollectorTimestamp)
+		} else {
+			t.clearPeer(r, p, rec.CollectorTimestamp, res)
+		}
 		p.mu.Lock()
 		p.state, p.since = PeerDown, ts
 		p.mu.Unlock()
@@ -147,20 +181,20 @@ func (t *Table) applyPeer(rec *record.Peer) {
 }
 
 // clearPeer removes every route of p (Peer Down, session end).
-func (t *Table) clearPeer(r *Router, p *Peer, now time.Time) {
+func (t *Table) clearPeer(r *Router, p *Peer, now time.Time, res *Result) {
 	p.mu.Lock()
 	tables := p.tables
 	p.tables = make(map[ribKey]*table)
 	p.eor = nil
 	p.mu.Unlock()
-	emit := t.watch.active() || t.cfg.OnRemove != nil
+	emit := t.watch.active() || t.cfg.OnRemove != nil || (res != nil && res.Collect)
 	removed := 0
 	for k, tb := range tables {
 		if tb.pfx != nil {
 			for pfx, e := range tb.pfx.All() {
 				e.paths(func(pa *path) bool {
 					if emit {
-						t.emit(&Change{Del: true, Synthesized: true, RouterHash: r.Hash, RouterIP: r.IP, Peer: p, View: k.View, Table: k.Table,
+						t.emitTo(res, &Change{Del: true, Synthesized: true, RouterHash: r.Hash, RouterIP: r.IP, Peer: p, View: k.View, Table: k.Table,
 							Family: k.Fam, RD: k.RD, Prefix: pfx, PathID: pa.id, Attrs: pa.a, Time: now})
 					}
 					t.attrs.put(pa.a)
@@ -172,7 +206,7 @@ func (t *Table) clearPeer(r *Router, p *Peer, now time.Time) {
 		for _, er := range tb.evpn {
 			er.paths(func(pa *path) bool {
 				if emit {
-					t.emit(&Change{Del: true, Synthesized: true, RouterHash: r.Hash, RouterIP: r.IP, Peer: p, View: k.View, Table: k.Table,
+					t.emitTo(res, &Change{Del: true, Synthesized: true, RouterHash: r.Hash, RouterIP: r.IP, Peer: p, View: k.View, Table: k.Table,
 						Family: k.Fam, RD: k.RD, Prefix: er.Prefix, EVPN: er.Desc, PathID: pa.id, Attrs: pa.a, Time: now})
 				}
 				t.attrs.put(pa.a)
@@ -215,13 +249,13 @@ func pathID(p *uint32) uint32 {
 	return *p
 }
 
-func (t *Table) applyUnicast(u *record.UnicastPrefix) {
+func (t *Table) applyUnicast(u *record.UnicastPrefix, res *Result) {
 	r := t.router(&u.RouterFields)
 	p := t.peerOf(r, &u.PeerFields)
 	fam := familyOfUnicast(u)
 	k := ribKey{View: ViewOf(&u.RIBFlags), Table: u.TableName, Fam: fam}
 	if u.IsEOR {
-		t.eor(p, ribKey{View: k.View, Table: k.Table, Fam: Family{u.AFI, u.SAFI}})
+		t.eor(r, p, ribKey{View: k.View, Table: k.Table, Fam: Family{u.AFI, u.SAFI}}, u.CollectorTimestamp, res)
 		return
 	}
 	pfx, ok := prefixOf(u.Prefix, u.PrefixLen)
@@ -239,10 +273,10 @@ func (t *Table) applyUnicast(u *record.UnicastPrefix) {
 		return
 	}
 	ra := routeAttrs{base: u.BaseAttrs, nh: u.Nexthop, nhLL: u.NexthopLinkLocal, labels: u.Labels, ov: u.OriginValidation, origin: u.OriginAS}
-	t.addPrefix(r, p, k, pfx, id, &ra, u.CollectorTimestamp)
+	t.addPrefix(r, p, k, pfx, id, &ra, u.CollectorTimestamp, res)
 }
 
-func (t *Table) applyL3VPN(v *record.L3VPNPrefix) {
+func (t *Table) applyL3VPN(v *record.L3VPNPrefix, res *Result) {
 	r := t.router(&v.RouterFields)
 	p := t.peerOf(r, &v.PeerFields)
 	fam := IPv6VPN
@@ -251,7 +285,7 @@ func (t *Table) applyL3VPN(v *record.L3VPNPrefix) {
 	}
 	k := ribKey{View: ViewOf(&v.RIBFlags), Table: v.TableName, Fam: fam, RD: v.VPNRD}
 	if v.IsEOR {
-		t.eor(p, ribKey{View: k.View, Table: k.Table, Fam: Family{v.AFI, v.SAFI}})
+		t.eor(r, p, ribKey{View: k.View, Table: k.Table, Fam: Family{v.AFI, v.SAFI}}, v.CollectorTimestamp, res)
 		return
 	}
 	pfx, ok := prefixOf(v.Prefix, v.PrefixLen)
@@ -265,16 +299,20 @@ func (t *Table) applyL3VPN(v *record.L3VPNPrefix) {
 		return
 	}
 	ra := routeAttrs{base: v.BaseAttrs, nh: v.Nexthop, nhLL: v.NexthopLinkLocal, labels: v.Labels, ov: v.OriginValidation, origin: v.OriginAS}
-	t.addPrefix(r, p, k, pfx, id, &ra, v.CollectorTimestamp)
+	t.addPrefix(r, p, k, pfx, id, &ra, v.CollectorTimestamp, res)
 }
 
-func (t *Table) eor(p *Peer, k ribKey) {
+func (t *Table) eor(r *Router, p *Peer, k ribKey, now time.Time, res *Result) {
 	p.mu.Lock()
 	if p.eor == nil {
 		p.eor = make(map[ribKey]bool)
 	}
 	p.eor[k] = true
 	p.mu.Unlock()
+	if t.cfg.SuppressDuplicates {
+		// the routes of this view and family not announced again since the Peer Down
+		t.sweep(r, p, func(tk ribKey) bool { return tk.View == k.View && tk.Table == k.Table && tk.Fam == k.Fam }, now, res)
+	}
 }
 
 // admit reports whether r may take one more path, counting and logging a refusal.
@@ -291,7 +329,7 @@ func (t *Table) admit(r *Router) bool {
 	return false
 }
 
-func (t *Table) addPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uint32, ra *routeAttrs, now time.Time) {
+func (t *Table) addPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uint32, ra *routeAttrs, now time.Time, res *Result) {
 	a := t.attrs.get(ra)
 	np := path{a: a, id: id, ts: stamp(now)}
 	p.mu.Lock()
@@ -301,6 +339,22 @@ func (t *Table) addPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uin
 		p.tables[k] = tb
 	}
 	e, _ := tb.pfx.Get(pfx)
+	if t.cfg.SuppressDuplicates {
+		if cur := e.find(id); cur != nil && cur.a == a {
+			// the same path again: keep its age, no longer stale
+			if cur.ts&staleBit != 0 {
+				cur.ts &^= staleBit
+				tb.pfx.Insert(pfx, e)
+			}
+			p.mu.Unlock()
+			t.attrs.put(a)
+			t.Stats.Duplicates.Add(1)
+			if res != nil {
+				res.Duplicate = true
+			}
+			return
+		}
+	}
 	if e.a != nil || e.more != nil {
 		// replacing a path of an existing prefix never grows the table past the limit,
 		// but a new path id does
@@ -329,6 +383,18 @@ func (t *Table) addPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uin
 	if t.watch.active() {
 		t.emit(&Change{RouterHash: r.Hash, RouterIP: r.IP, Peer: p, View: k.View, Table: k.Table, Family: k.Fam, RD: k.RD, Prefix: pfx, PathID: id, Attrs: a, Time: now})
 	}
+}
+
+// find returns the path with id (pointing into e), or nil.
+func (e *entry) find(id uint32) *path {
+	var found *path
+	e.paths(func(p *path) bool {
+		if p.id == id {
+			found = p
+		}
+		return found == nil
+	})
+	return found
 }
 
 func (e *entry) has(id uint32) bool {

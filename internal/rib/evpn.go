@@ -42,12 +42,12 @@ func evpnKey(e *record.EVPN) (string, netip.Prefix) {
 	return string(b), pfx
 }
 
-func (t *Table) applyEVPN(e *record.EVPN) {
+func (t *Table) applyEVPN(e *record.EVPN, res *Result) {
 	r := t.router(&e.RouterFields)
 	p := t.peerOf(r, &e.PeerFields)
 	k := ribKey{View: ViewOf(&e.RIBFlags), Table: e.TableName, Fam: EVPNFamily}
 	if e.IsEOR {
-		t.eor(p, k)
+		t.eor(r, p, k, e.CollectorTimestamp, res)
 		return
 	}
 	if e.RouteType == nil {
@@ -98,6 +98,18 @@ func (t *Table) applyEVPN(e *record.EVPN) {
 		p.tables[k] = tb
 	}
 	er := tb.evpn[desc]
+	if t.cfg.SuppressDuplicates && er != nil {
+		if cur := er.find(id); cur != nil && cur.a == a {
+			cur.ts &^= staleBit
+			p.mu.Unlock()
+			t.attrs.put(a)
+			t.Stats.Duplicates.Add(1)
+			if res != nil {
+				res.Duplicate = true
+			}
+			return
+		}
+	}
 	if (er == nil || !er.has(id)) && !t.admit(r) {
 		p.mu.Unlock()
 		t.attrs.put(a)

@@ -275,6 +275,8 @@ type Peer struct {
 	tables map[ribKey]*table
 	// eor holds the (view, family) pairs whose End-of-RIB was seen in this session.
 	eor map[ribKey]bool
+	// staleAt is when the peer's paths were marked stale (zero: none are).
+	staleAt time.Time
 }
 
 // Router is one monitored router (one BMP session at a time).
@@ -303,6 +305,13 @@ type Config struct {
 	// OnRemove, when set, is called (from Apply's goroutine) for every path a Peer Down or
 	// the end of a router session removes: the synthesized withdrawals.
 	OnRemove func(c *Change)
+	// SuppressDuplicates keeps a peer's routes after its Peer Down (or the router's
+	// Termination), marked stale: an announcement identical to a stored path is reported
+	// a duplicate (Result.Duplicate), and at the peer's End-of-RIB for a view and family,
+	// or StaleTimeout after the Peer Down, the paths not announced again are removed
+	// (Result.Removed, OnRemove), as BGP graceful restart does.
+	SuppressDuplicates bool
+	StaleTimeout       time.Duration
 }
 
 // Stats are the table's counters.
@@ -312,6 +321,8 @@ type Stats struct {
 	Dropped      atomic.Uint64 // routes not kept because of MaxRoutesPerRouter
 	Removed      atomic.Uint64 // paths removed by Peer Down / session end
 	WatchDropped atomic.Uint64 // watchers closed because they fell behind
+	Duplicates   atomic.Uint64 // announcements identical to the stored path
+	Swept        atomic.Uint64 // stale paths removed (End-of-RIB or timer)
 }
 
 // Table is the route table.

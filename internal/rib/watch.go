@@ -82,6 +82,14 @@ func (t *Table) Watch(f WatchFilter, buf int) *Watch {
 	return w
 }
 
+// emitTo is emit, also appending synthesized removals to res when it collects them.
+func (t *Table) emitTo(res *Result, c *Change) {
+	if c.Synthesized && res != nil && res.Collect {
+		res.Removed = append(res.Removed, *c)
+	}
+	t.emit(c)
+}
+
 // emit hands c to OnRemove (synthesized removals) and to the watchers that match it.
 func (t *Table) emit(c *Change) {
 	if c.Synthesized && t.cfg.OnRemove != nil {

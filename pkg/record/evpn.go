@@ -81,6 +81,10 @@ type EVPN struct {
 	SAFI uint8  `json:"safi,omitempty"`
 	RIBFlags
 	V4Fields
+	// Synthesized marks a withdrawal that the router did not send: bmpstream's route
+	// table (--synthesize-withdrawals, --rib-suppress-duplicates) publishes one for each
+	// route a Peer Down or the end of the session removed, or a stale-route sweep withdrew.
+	Synthesized bool `json:"synthesized,omitempty"`
 
 	st       evpnStore
 	labelBuf [4]uint32
@@ -242,6 +246,9 @@ func (e *EVPN) AppendJSON(dst []byte) []byte {
 	appendEOR(&o, e.IsEOR, e.AFI, e.SAFI)
 	e.RIBFlags.appendTo(&o)
 	e.V4Fields.appendTo(&o)
+	if e.Synthesized {
+		o.boolean("synthesized", true)
+	}
 	if e.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = e.BaseAttrs.AppendJSON(o.b)

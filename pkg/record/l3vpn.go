@@ -38,6 +38,10 @@ type L3VPNPrefix struct {
 	EORFields
 	RIBFlags
 	V4Fields
+	// Synthesized marks a withdrawal that the router did not send: bmpstream's route
+	// table (--synthesize-withdrawals, --rib-suppress-duplicates) publishes one for each
+	// route a Peer Down or the end of the session removed, or a stale-route sweep withdrew.
+	Synthesized bool `json:"synthesized,omitempty"`
 
 	prefixLen uint8
 	rdType    uint16
@@ -84,6 +88,9 @@ func (v *L3VPNPrefix) AppendJSON(dst []byte) []byte {
 	appendEOR(&o, v.IsEOR, v.AFI, v.SAFI)
 	v.RIBFlags.appendTo(&o)
 	v.V4Fields.appendTo(&o)
+	if v.Synthesized {
+		o.boolean("synthesized", true)
+	}
 	if v.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = v.BaseAttrs.AppendJSON(o.b)

@@ -34,6 +34,10 @@ type UnicastPrefix struct {
 	RIBFlags
 	// V4Fields: BMPv4 path status and Route Monitoring TLVs (see v4.go).
 	V4Fields
+	// Synthesized marks a withdrawal that the router did not send: bmpstream's route
+	// table (--synthesize-withdrawals, --rib-suppress-duplicates) publishes one for each
+	// route a Peer Down or the end of the session removed, or a stale-route sweep withdrew.
+	Synthesized bool `json:"synthesized,omitempty"`
 
 	prefixLen uint8
 }
@@ -81,6 +85,9 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 	appendEOR(&o, u.IsEOR, u.AFI, u.SAFI)
 	u.RIBFlags.appendTo(&o)
 	u.V4Fields.appendTo(&o)
+	if u.Synthesized {
+		o.boolean("synthesized", true)
+	}
 	if u.BaseAttrs != nil {
 		o.key("base_attrs")
 		o.b = u.BaseAttrs.AppendJSON(o.b)

@@ -794,6 +794,7 @@ func (x *UnicastPrefix) appendProto(b []byte) []byte {
 		b = pEnd(b, pos)
 	}
 	b = pString(b, 43, string(x.V4Fields.TrailingBytes))
+	b = pBool(b, 44, x.Synthesized)
 	return b
 }
 
@@ -1084,6 +1085,10 @@ func (x *UnicastPrefix) unmarshalProto(b []byte) error {
 				return protowire.ParseError(n)
 			}
 			x.V4Fields.TrailingBytes = string(v)
+		case num == 44 && typ == protowire.VarintType:
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.Synthesized = u != 0
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -1695,6 +1700,7 @@ func (x *L3VPNPrefix) appendProto(b []byte) []byte {
 		b = pEnd(b, pos)
 	}
 	b = pString(b, 44, string(x.V4Fields.TrailingBytes))
+	b = pBool(b, 45, x.Synthesized)
 	return b
 }
 
@@ -1992,6 +1998,10 @@ func (x *L3VPNPrefix) unmarshalProto(b []byte) error {
 				return protowire.ParseError(n)
 			}
 			x.V4Fields.TrailingBytes = string(v)
+		case num == 45 && typ == protowire.VarintType:
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.Synthesized = u != 0
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -2121,6 +2131,7 @@ func (x *EVPN) appendProto(b []byte) []byte {
 		b = pEnd(b, pos)
 	}
 	b = pString(b, 62, string(x.V4Fields.TrailingBytes))
+	b = pBool(b, 63, x.Synthesized)
 	return b
 }
 
@@ -2555,6 +2566,10 @@ func (x *EVPN) unmarshalProto(b []byte) error {
 				return protowire.ParseError(n)
 			}
 			x.V4Fields.TrailingBytes = string(v)
+		case num == 63 && typ == protowire.VarintType:
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.Synthesized = u != 0
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}

@@ -976,6 +976,7 @@ type UnicastPrefix struct {
 	PathStatusReasonCode  *uint32    `protobuf:"varint,41,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV  `protobuf:"bytes,42,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
 	BmpTrailingBytes      string     `protobuf:"bytes,43,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
+	Synthesized           bool       `protobuf:"varint,44,opt,name=synthesized,proto3" json:"synthesized,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -1309,6 +1310,13 @@ func (x *UnicastPrefix) GetBmpTrailingBytes() string {
 		return x.BmpTrailingBytes
 	}
 	return ""
+}
+
+func (x *UnicastPrefix) GetSynthesized() bool {
+	if x != nil {
+		return x.Synthesized
+	}
+	return false
 }
 
 // Stats is Go type record.Stats.
@@ -1899,6 +1907,7 @@ type L3VPNPrefix struct {
 	PathStatusReasonCode  *uint32    `protobuf:"varint,42,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV  `protobuf:"bytes,43,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
 	BmpTrailingBytes      string     `protobuf:"bytes,44,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
+	Synthesized           bool       `protobuf:"varint,45,opt,name=synthesized,proto3" json:"synthesized,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -2241,6 +2250,13 @@ func (x *L3VPNPrefix) GetBmpTrailingBytes() string {
 	return ""
 }
 
+func (x *L3VPNPrefix) GetSynthesized() bool {
+	if x != nil {
+		return x.Synthesized
+	}
+	return false
+}
+
 // EVPN is Go type record.EVPN.
 type EVPN struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -2322,6 +2338,7 @@ type EVPN struct {
 	PathStatusReasonCode  *uint32         `protobuf:"varint,60,opt,name=path_status_reason_code,json=pathStatusReasonCode,proto3,oneof" json:"path_status_reason_code,omitempty"`
 	BmpTlvs               []*BMPTLV       `protobuf:"bytes,61,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
 	BmpTrailingBytes      string          `protobuf:"bytes,62,opt,name=bmp_trailing_bytes,json=bmpTrailingBytes,proto3" json:"bmp_trailing_bytes,omitempty"`
+	Synthesized           bool            `protobuf:"varint,63,opt,name=synthesized,proto3" json:"synthesized,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -2788,6 +2805,13 @@ func (x *EVPN) GetBmpTrailingBytes() string {
 		return x.BmpTrailingBytes
 	}
 	return ""
+}
+
+func (x *EVPN) GetSynthesized() bool {
+	if x != nil {
+		return x.Synthesized
+	}
+	return false
 }
 
 // LSNode is Go type record.LSNode.
@@ -13833,7 +13857,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x0f_bmp_error_codeB\x15\n" +
 	"\x13_bmp_error_sub_codeB\f\n" +
 	"\n" +
-	"_fsm_event\"\x88\r\n" +
+	"_fsm_event\"\xaa\r\n" +
 	"\rUnicastPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -13886,7 +13910,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x12path_status_reason\x18( \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18) \x01(\rH\aR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
 	"\bbmp_tlvs\x18* \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
-	"\x12bmp_trailing_bytes\x18+ \x01(\tR\x10bmpTrailingBytesB\f\n" +
+	"\x12bmp_trailing_bytes\x18+ \x01(\tR\x10bmpTrailingBytes\x12 \n" +
+	"\vsynthesized\x18, \x01(\bR\vsynthesizedB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\r\n" +
@@ -13988,7 +14013,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"other_tlvs\x18\x11 \x03(\v2\x11.bmpstream.v1.TLVR\totherTlvsB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
-	"\x14_collector_timestamp\"\xad\r\n" +
+	"\x14_collector_timestamp\"\xcf\r\n" +
 	"\vL3VPNPrefix\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14042,7 +14067,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x12path_status_reason\x18) \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18* \x01(\rH\aR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
 	"\bbmp_tlvs\x18+ \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
-	"\x12bmp_trailing_bytes\x18, \x01(\tR\x10bmpTrailingBytesB\f\n" +
+	"\x12bmp_trailing_bytes\x18, \x01(\tR\x10bmpTrailingBytes\x12 \n" +
+	"\vsynthesized\x18- \x01(\bR\vsynthesizedB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\r\n" +
@@ -14053,7 +14079,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xab\x13\n" +
+	"\x18_path_status_reason_code\"\xcd\x13\n" +
 	"\x04EVPN\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14129,7 +14155,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x12path_status_reason\x18; \x01(\tR\x10pathStatusReason\x12:\n" +
 	"\x17path_status_reason_code\x18< \x01(\rH\x13R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
 	"\bbmp_tlvs\x18= \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
-	"\x12bmp_trailing_bytes\x18> \x01(\tR\x10bmpTrailingBytesB\f\n" +
+	"\x12bmp_trailing_bytes\x18> \x01(\tR\x10bmpTrailingBytes\x12 \n" +
+	"\vsynthesized\x18? \x01(\bR\vsynthesizedB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
 	"\x14_collector_timestampB\f\n" +
