@@ -52,6 +52,9 @@ func newApplier() *applier {
 // stageSQL creates the per-connection staging table of the ip_rib upsert.
 const stageSQL = `CREATE TEMP TABLE IF NOT EXISTS ip_rib_stage (LIKE ip_rib INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`
 
+// attrsStageSQL creates the per-connection staging table of the base_attrs insert.
+const attrsStageSQL = `CREATE TEMP TABLE IF NOT EXISTS base_attrs_stage (LIKE base_attrs) ON COMMIT DELETE ROWS`
+
 const ribCols = `hash_id, base_attr_hash_id, router_hash_id, peer_hash_id, rib, isipv4, origin_as, prefix,
 	prefix_len, timestamp, first_added_timestamp, iswithdrawn, path_id, labels, isprepolicy, isadjribin,
 	islocrib, nexthop, session_id, seq`
@@ -171,9 +174,6 @@ func (a *applier) apply(ctx context.Context, items []item) (applyResult, error) 
 	}
 	if a.attrs.rows > 0 {
 		// Another collector (or an earlier run) may have stored the set already.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS base_attrs_stage (LIKE base_attrs) ON COMMIT DELETE ROWS`); err != nil {
-			return res, err
-		}
 		if err := copyIn(ctx, tx, &a.attrs, `base_attrs_stage (`+attrsCols+`)`); err != nil {
 			return res, err
 		}
@@ -297,9 +297,6 @@ func (a *applier) addRoute(it *item) {
 func (a *applier) flushRIB(ctx context.Context, tx pgx.Tx) error {
 	if len(a.ribRows) == 0 {
 		return nil
-	}
-	if _, err := tx.Exec(ctx, stageSQL); err != nil {
-		return err
 	}
 	c := &a.rib
 	c.reset()

@@ -218,6 +218,9 @@ func (s *Sink) Add(m record.Meta, v record.Value) {
 	if !ok {
 		return
 	}
+	if it.ts.IsZero() { // the partition key: every record has one, but never fail on it
+		it.ts = s.opts.Now()
+	}
 	s.accepted.Add(1)
 	s.cur = append(s.cur, it)
 	if len(s.cur) >= 1024 {
@@ -347,12 +350,13 @@ func (s *Sink) connect(ctx context.Context) error {
 			glog.Infof("sink=postgres event=migrated versions=%v", applied)
 		}
 	}
-	if _, err := conn.Exec(ctx, stageSQL); err != nil {
+	if _, err := conn.Exec(ctx, stageSQL+"; "+attrsStageSQL); err != nil {
 		conn.Close(ctx)
 		s.setReady(err)
 		return fmt.Errorf("postgres: %w", err)
 	}
 	s.ap.conn = conn
+	clear(s.ap.knownAttrs) // the database may have changed while disconnected
 	clear(s.partDays)
 	if err := s.maintain(ctx); err != nil {
 		conn.Close(ctx)

@@ -313,6 +313,33 @@ func TestRouteLifecycle(t *testing.T) {
 	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib_log`); n != 6 {
 		t.Errorf("ip_rib_log: %d rows, want 6", n)
 	}
+	// Values as written by the binary COPY encoder: time to the microsecond, an IPv6
+	// prefix and next hop, labels, path id, the AS path array.
+	v6 := route(peerB, "add", "2001:db8:100::/48", false)
+	v6.IsIPv4, v6.Nexthop, v6.Labels = false, netip.MustParseAddr("2001:db8::1"), []uint32{16, 17}
+	v6.SetPathID(7)
+	v6.PeerFields.Timestamp = now.Add(-time.Second)
+	add(v6, record.TypeUnicastPrefix)
+	syncSink(t, s)
+	var (
+		ts, rts     time.Time
+		prefix, nh  netip.Prefix
+		labels      string
+		pathID, rib int64
+		path        []int64
+	)
+	if err := conn.QueryRow(context.Background(), `SELECT l.timestamp, l.router_timestamp, l.prefix, l.nexthop, l.labels,
+		l.path_id, r.rib, a.as_path FROM ip_rib_log l JOIN ip_rib r USING (router_hash_id, peer_hash_id, prefix, path_id)
+		JOIN base_attrs a ON a.hash_id = l.base_attr_hash_id WHERE family(l.prefix) = 6`).Scan(
+		&ts, &rts, &prefix, &nh, &labels, &pathID, &rib, &path); err != nil {
+		t.Fatal(err)
+	}
+	if !ts.Equal(now) || !rts.Equal(now.Add(-time.Second)) || prefix != netip.MustParsePrefix("2001:db8:100::/48") ||
+		nh.Addr() != netip.MustParseAddr("2001:db8::1") || labels != "16,17" || pathID != 7 || rib != 0 ||
+		len(path) != 2 || path[0] != 65001 || path[1] != 65002 {
+		t.Errorf("IPv6 route stored as ts=%s rts=%s prefix=%s nh=%s labels=%q path_id=%d rib=%d as_path=%v",
+			ts, rts, prefix, nh, labels, pathID, rib, path)
+	}
 }
 
 // TestRejectedValue: a record with a value PostgreSQL refuses (a NUL byte in a string)
