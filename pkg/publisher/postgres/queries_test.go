@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/bmpstream/bmpstream/internal/testutil"
 	"github.com/bmpstream/bmpstream/pkg/record"
@@ -57,9 +59,9 @@ func docQueries(t *testing.T) (titles []string, sqls map[string]string) {
 	return titles, sqls
 }
 
-// TestQueriesDoc runs every query of docs/queries.md against a database filled from two
-// real captures (FRR and GoBGP routers) and checks the answers of several against the
-// captures' records.
+// TestQueriesDoc runs every query of docs/queries.md, and every panel query of the Grafana
+// dashboard (deployment/grafana), against a database filled from two real captures (FRR
+// and GoBGP routers) and checks the answers of several against the captures' records.
 func TestQueriesDoc(t *testing.T) {
 	titles, sqls := docQueries(t)
 	caps := []*capture{
@@ -212,6 +214,33 @@ func TestQueriesDoc(t *testing.T) {
 		t.Errorf("Routers and their peers: %d routers, want 2", got)
 	}
 
+	// The Grafana dashboard's panels, $__timeFilter expanded as Grafana does (last 24 h).
+	for _, p := range dashboardQueries(t) {
+		rows, err := conn.Query(ctx, p.sql)
+		if err != nil {
+			t.Errorf("dashboard panel %q: %v", p.title, err)
+			continue
+		}
+		maps, err := pgx.CollectRows(rows, pgx.RowToMap)
+		if err != nil {
+			t.Errorf("dashboard panel %q: %v", p.title, err)
+			continue
+		}
+		t.Logf("panel %-45s %d rows", p.title, len(maps))
+		if p.title == "Announcements and withdrawals per hour" {
+			var n int64
+			for _, r := range maps {
+				if v, ok := r["announcements"].(pgtype.Numeric); ok {
+					f, _ := v.Int64Value()
+					n += f.Int64
+				}
+			}
+			if n != int64(adds) {
+				t.Errorf("dashboard: %d announcements, want %d", n, adds)
+			}
+		}
+	}
+
 	// The prefix searches are index scans (with sequential scans disabled, as the planner
 	// would choose on a full table).
 	if _, err := conn.Exec(ctx, "SET enable_seqscan = off"); err != nil {
@@ -236,4 +265,41 @@ func TestQueriesDoc(t *testing.T) {
 			t.Errorf("not an index scan on %s:\n%s\nplan:\n%s", q.index, q.sql, plan)
 		}
 	}
+}
+
+type panelQuery struct{ title, sql string }
+
+// dashboardQueries reads the panel queries of deployment/grafana/bmpstream-postgres.json.
+func dashboardQueries(t *testing.T) []panelQuery {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "deployment", "grafana", "bmpstream-postgres.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				RawSQL string `json:"rawSql"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	macro := regexp.MustCompile(`\$__timeFilter\(([^)]+)\)`)
+	var out []panelQuery
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			sql := macro.ReplaceAllString(tg.RawSQL, "$1 BETWEEN now() - interval '24 hours' AND now() + interval '1 minute'")
+			if strings.Contains(sql, "$") {
+				t.Fatalf("panel %q uses a macro or variable the test does not expand: %s", p.Title, sql)
+			}
+			out = append(out, panelQuery{p.Title, sql})
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("dashboard: %d panel queries", len(out))
+	}
+	return out
 }
