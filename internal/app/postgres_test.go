@@ -51,7 +51,7 @@ func TestPostgresCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "records.jsonl")
-	p := startProc(t, "--source-port=0", "--bind-address=127.0.0.1", "--dump=file", "--msg-file="+out,
+	p := startProc(t, "--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0", "--dump=file", "--msg-file="+out,
 		"--postgres-dsn="+dsn, "--postgres-schema="+schema, "--postgres-batch-size=1000", "--postgres-max-delay=50ms")
 	conn, err := net.Dial("tcp", p.field(t, "listening", "address"))
 	if err != nil {

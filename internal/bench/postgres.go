@@ -77,7 +77,7 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 		return res, err
 	}
 	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema, "--shutdown-timeout=" + cfg.Timeout.String()}, cfg.Extra...)
+		"--metrics-address=127.0.0.1:0", "--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema, "--shutdown-timeout=" + cfg.Timeout.String()}, cfg.Extra...)
 	cmd := exec.Command(cfg.Collector, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
