@@ -71,7 +71,7 @@ const ribUpsert = `INSERT INTO ip_rib AS r (` + ribCols + `) SELECT ` + ribCols 
 	session_id = EXCLUDED.session_id, seq = EXCLUDED.seq`
 
 const logCols = `base_attr_hash_id, timestamp, router_timestamp, router_hash_id, peer_hash_id, rib, prefix,
-	prefix_len, origin_as, iswithdrawn, path_id, labels, nexthop, session_id, seq`
+	prefix_len, origin_as, iswithdrawn, path_id, labels, nexthop, session_id, seq, synthesized`
 
 const attrsCols = `hash_id, peer_hash_id, origin, as_path, as_path_count, origin_as, next_hop, med, local_pref,
 	aggregator, community_list, ext_community_list, large_community_list, cluster_list, isatomicagg,
@@ -245,7 +245,7 @@ func (a *applier) resetRIB() {
 func (a *applier) addRoute(it *item) {
 	r := &it.route
 	c := &a.log
-	c.row(15)
+	c.row(16)
 	c.uuid(r.attrHash)
 	c.timestamptz(it.ts)
 	c.timestamptz(it.rts)
@@ -261,6 +261,7 @@ func (a *applier) addRoute(it *item) {
 	c.addr(r.nexthop)
 	c.int8(int64(it.session))
 	c.int8(int64(it.seq))
+	c.boolean(r.synth)
 	if r.attrs != nil {
 		if _, ok := a.knownAttrs[r.attrHash]; !ok {
 			a.newAttrs[r.attrHash] = r.attrs

@@ -64,6 +64,7 @@ type routeRow struct {
 	originAS  int64
 	hasOrigin bool
 	withdrawn bool
+	synth     bool // a withdrawal the collector synthesized
 	isIPv4    bool
 	pathID    int64
 	labels    string
@@ -355,6 +356,7 @@ func (c *converter) route(it *item, m record.Meta, u *record.UnicastPrefix) erro
 	r.rib = ribOf(&u.RIBFlags)
 	r.prefix = netip.PrefixFrom(u.Prefix, int(*u.PrefixLen))
 	r.withdrawn = u.Action == record.ActionDel
+	r.synth = u.Synthesized
 	r.isIPv4 = u.IsIPv4
 	if u.PathID != nil {
 		r.pathID = int64(*u.PathID)

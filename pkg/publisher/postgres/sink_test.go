@@ -313,6 +313,21 @@ func TestRouteLifecycle(t *testing.T) {
 	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib_log`); n != 6 {
 		t.Errorf("ip_rib_log: %d rows, want 6", n)
 	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib_log WHERE synthesized`); n != 0 {
+		t.Errorf("ip_rib_log: %d synthesized rows, want 0", n)
+	}
+	// A withdrawal synthesized by the collector is marked in the history.
+	sw := route(peerB, "del", "10.0.0.0/8", false)
+	sw.Synthesized = true
+	add(sw, record.TypeUnicastPrefix)
+	syncSink(t, s)
+	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib_log WHERE synthesized AND iswithdrawn AND peer_hash_id = $1::uuid`, peerB); n != 1 {
+		t.Errorf("ip_rib_log: %d synthesized withdrawals, want 1", n)
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib_log WHERE synthesized`); n != 1 {
+		t.Errorf("ip_rib_log: %d synthesized rows, want 1", n)
+	}
+
 	// Values as written by the binary COPY encoder: time to the microsecond, an IPv6
 	// prefix and next hop, labels, path id, the AS path array.
 	v6 := route(peerB, "add", "2001:db8:100::/48", false)
