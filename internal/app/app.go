@@ -81,6 +81,7 @@ Usage:
   bmpstream [flags]                 accept BMP sessions, write one JSON record per line
   bmpstream inspect [flags] FILE... decode captures (.bmp, .pcap, .pcapng) offline to JSON Lines
   bmpstream migrate --postgres-dsn=DSN  apply the PostgreSQL schema migrations and exit
+  bmpstream rib --kafka-server=HOST:PORT  route table, query API and looking glass fed from Kafka
   bmpstream --version
 
 Examples:
@@ -88,6 +89,7 @@ Examples:
   bmpstream --dump=file --msg-file=records.json -v 1
   bmpstream inspect capture.pcap | jq 'select(.type=="peer")'
   bmpstream decode records.pb    # --dump-format=proto output back to JSON Lines
+  bmpstream --rib --api-address=127.0.0.1:8080   # route table and looking glass
 
 Flags:
 `
@@ -99,6 +101,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "decode" {
 		return decodeMain(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "rib" {
+		return ribMain(args[1:], stdout, stderr)
 	}
 	if wantsMigrateOnly(args) {
 		return migrateMain(args, stdout, stderr)

@@ -13,6 +13,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/bmpstream/bmpstream/internal/kafkatest"
 	"github.com/bmpstream/bmpstream/internal/rib"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/internal/testutil"
@@ -92,6 +93,32 @@ func TestRIBBinary(t *testing.T) {
 	}
 	testutil.WaitFor(t, "the collector's table", func() bool { return count(nil) == wantN })
 
+	compareAPI(t, c, want)
+
+	// the Peer Downs empty the table
+	for _, m := range msgs[cut:] {
+		if _, err := conn.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.WaitFor(t, "Peer Downs empty the table", func() bool { return count(nil) == 0 })
+	res, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Msg.Peers {
+		if p.State != "down" || len(p.Counts) != 0 {
+			t.Errorf("peer %s after Peer Down: %s, %v", p.Ip, p.State, p.Counts)
+		}
+	}
+}
+
+// compareAPI checks that the API's answers for queries built from want's own prefixes
+// equal want's: exact and less-specific of each sampled prefix, longest of its address,
+// more-specific of its /8 (/32 for IPv6) parent.
+func compareAPI(t *testing.T, c ribapiv1connect.RIBServiceClient, want *rib.Table) {
+	t.Helper()
+	ctx := context.Background()
 	keys := func(rs []rib.Route) []string {
 		var out []string
 		for _, r := range rs {
@@ -167,26 +194,72 @@ func TestRIBBinary(t *testing.T) {
 		}
 	}
 
-	// the Peer Downs empty the table
-	for _, m := range msgs[cut:] {
-		if _, err := conn.Write(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	testutil.WaitFor(t, "Peer Downs empty the table", func() bool { return count(nil) == 0 })
-	res, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range res.Msg.Peers {
-		if p.State != "down" || len(p.Counts) != 0 {
-			t.Errorf("peer %s after Peer Down: %s, %v", p.Ip, p.State, p.Counts)
-		}
-	}
 }
 
 func h2c() *http.Protocols {
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
 	return p
+}
+
+// TestRIBFromKafka: collector → Kafka (kfake, two partitions per topic) → `bmpstream rib`:
+// the API of the table built from the topics answers like the table built in process
+// from the capture, for JSON and protobuf topics; the Peer Downs empty it.
+func TestRIBFromKafka(t *testing.T) {
+	stream, err := os.ReadFile(filepath.Join(testutil.TestdataDir(t), "lab", "frr84-mixed.bmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := testutil.SplitBMP(stream)
+	cut := len(msgs)
+	for cut > 0 && msgs[cut-1][5] != 2 {
+		cut--
+	}
+	for cut > 0 && msgs[cut-1][5] == 2 {
+		cut--
+	}
+	want := localTable(msgs[:cut])
+	wantN, _ := want.Count(rib.Query{})
+	for _, format := range []string{"json", "proto"} {
+		t.Run(format, func(t *testing.T) {
+			broker, _ := kafkatest.Start(t)
+			col := startProc(t, "--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0",
+				"--kafka-server="+broker, "--kafka-topic-partitions=2", "--kafka-format="+format)
+			bmpAddr := col.field(t, "listening", "address")
+			conn, err := net.Dial("tcp", bmpAddr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for _, m := range msgs[:cut] {
+				if _, err := conn.Write(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			table := startProc(t, "rib", "--kafka-server="+broker, "--api-address=127.0.0.1:0")
+			api := "http://" + table.field(t, "api_listening", "address")
+			c := ribapiv1connect.NewRIBServiceClient(&http.Client{Transport: &http.Transport{Protocols: h2c()}}, api, connect.WithGRPC())
+			count := func() int {
+				res, err := c.CountRoutes(context.Background(), connect.NewRequest(&ribapiv1.CountRoutesRequest{}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(res.Msg.Count)
+			}
+			testutil.WaitFor(t, "the table fed from Kafka", func() bool { return count() == wantN })
+			compareAPI(t, c, want)
+			for _, m := range msgs[cut:] {
+				if _, err := conn.Write(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			testutil.WaitFor(t, "Peer Downs (from the peer topic) empty the table", func() bool { return count() == 0 })
+			if code := table.stop(t); code != 0 {
+				t.Errorf("bmpstream rib exit %d", code)
+			}
+			if f := table.eventFields(t, "stopped"); f["decode_errors"] != "0" || f["partitions"] == "0" {
+				t.Errorf("rib stop line %v", f)
+			}
+		})
+	}
 }
