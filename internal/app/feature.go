@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bmpstream/bmpstream/internal/memory"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
@@ -42,6 +43,8 @@ type Runtime struct {
 	Server *server.Config
 	// Queues are the sinks' queues (for metrics).
 	Queues []*publisher.Queue
+	// Memory is the memory budget (--memory-limit; set by the bounds feature).
+	Memory *memory.Budget
 
 	sinks       []publisher.Publisher
 	wrappers    []func(publisher.Publisher) publisher.Publisher

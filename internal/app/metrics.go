@@ -44,6 +44,7 @@ func (f *metricsFeature) Start(_ context.Context, rt *Runtime) error {
 	rt.AfterServer(func(srv *server.Server) {
 		m.SetServer(srv)
 		m.SetQueues(rt.Queues) // every sink exists once the server does
+		m.SetMemory(rt.Memory)
 		m.SetForward(InterceptStats())
 	})
 	ln, err := net.Listen("tcp", f.addr)

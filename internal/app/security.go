@@ -22,6 +22,13 @@ import (
 
 func init() { Register(func() Feature { return &security{} }) }
 
+// Defaults of --max-connections and --max-connections-per-ip: a collector started without
+// flags bounds its connections, and one address can take a tenth of them at most.
+const (
+	DefaultMaxConnections      = 1000
+	DefaultMaxConnectionsPerIP = 100
+)
+
 // DefaultMaxReceiveBuffer is the default of --max-receive-buffer.
 const DefaultMaxReceiveBuffer = 10 << 20
 
@@ -56,8 +63,8 @@ func (s *security) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "PEM file of CA certificates: when set, routers must present a certificate issued by one of them (mutual TLS)")
 	fs.DurationVar(&s.tlsHandshakeTimeout, "tls-handshake-timeout", 10*time.Second, "time a router has to complete the TLS handshake")
 	fs.StringSliceVar(&s.allowed, "allowed-routers", nil, "comma-separated prefixes (CIDR) or addresses routers may connect from; others are refused (default: any)")
-	fs.IntVar(&s.maxConns, "max-connections", 0, "most router connections accepted at once (0: no limit)")
-	fs.IntVar(&s.maxPerIP, "max-connections-per-ip", 0, "most connections accepted at once from one address (0: no limit)")
+	fs.IntVar(&s.maxConns, "max-connections", DefaultMaxConnections, "most router connections accepted at once (0: no limit)")
+	fs.IntVar(&s.maxPerIP, "max-connections-per-ip", DefaultMaxConnectionsPerIP, "most connections accepted at once from one address, so that one address cannot take every slot (0: no limit)")
 	fs.IntVar(&s.maxReceiveBuffer, "max-receive-buffer", DefaultMaxReceiveBuffer, "bound, in bytes, of each connection's kernel receive buffer and of its user-space buffers (--max-message-size + 64 KiB must fit)")
 	fs.DurationVar(&s.readTimeout, "read-timeout", 0, "disconnect a router that sent nothing for this long (reason idle_timeout); 0: never (BMP sessions may be quiet: use a multiple of the routers' statistics interval)")
 	fs.IntVar(&s.rateLimit, "rate-limit", 0, "most BMP bytes per second read from one router (reading slows down, nothing is dropped); 0: no limit")

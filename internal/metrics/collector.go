@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bmpstream/bmpstream/internal/memory"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
@@ -35,6 +36,11 @@ var (
 	descEnded      = desc("sessions_ended_total", "BMP sessions ended, by reason.", "reason")
 	descRefused    = desc("connections_refused_total", "Connections refused before their session started, by reason.", "reason")
 
+	descMemBytes      = desc("memory_bytes", "Memory accounted against --memory-limit, by component: read_buffers, session_batches, peer_state, queued_batches.", "component")
+	descMemLimit      = desc("memory_limit_bytes", "The memory budget (--memory-limit; 0: none).")
+	descMemPaused     = desc("memory_backpressure_seconds_total", "Time sessions spent with reading paused because the memory budget was exceeded.")
+	descMemPauses     = desc("memory_backpressure_pauses_total", "Reads paused because the memory budget was exceeded.")
+	descMemExceeded   = desc("memory_exceeded_total", "Reads that went on over the memory budget because no queued output was left to drain.")
 	descQueueDepth    = desc("queue_depth_batches", "Batches waiting in the sink's queue.", "sink")
 	descQueueCap      = desc("queue_capacity_batches", "Capacity of the sink's queue, in batches.", "sink")
 	descPending       = desc("sink_records_pending", "Records accepted into the sink's queue and not yet written.", "sink")
@@ -43,7 +49,7 @@ var (
 	descSinkRecords   = desc("sink_records_total", "Records handed to the sink's write (delivered or failed).", "sink")
 	descSinkFailed    = desc("sink_records_failed_total", "Records the sink reported as lost by a failed write.", "sink")
 	descSinkDropped   = desc("sink_records_dropped_total", "Records dropped before the sink: queue full with the drop policy, or given up at shutdown.", "sink")
-	allDescs          = []*prometheus.Desc{descBuildInfo, descConnOpen, descConnTotal, descMessages, descBytes, descPeersUp, descRouterInfo, descForgotten, descRecords, descDecodeErrs, descAddPath, descWarnings, descEnded, descRefused, descQueueDepth, descQueueCap, descPending, descBackpressure, descWriteSeconds, descSinkRecords, descSinkFailed, descSinkDropped}
+	allDescs          = []*prometheus.Desc{descBuildInfo, descConnOpen, descConnTotal, descMessages, descBytes, descPeersUp, descRouterInfo, descForgotten, descRecords, descDecodeErrs, descAddPath, descWarnings, descEnded, descRefused, descMemBytes, descMemLimit, descMemPaused, descMemPauses, descMemExceeded, descQueueDepth, descQueueCap, descPending, descBackpressure, descWriteSeconds, descSinkRecords, descSinkFailed, descSinkDropped}
 	writeBucketsSlice = publisher.WriteBuckets[:]
 )
 
@@ -72,7 +78,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		routers = append(routers, r)
 	}
 	forgotten := m.forgotten
-	srv, queues, sinks := m.srv, m.queues, m.sinks
+	srv, queues, sinks, mem := m.srv, m.queues, m.sinks, m.mem
 	m.mu.Unlock()
 	sort.Slice(routers, func(i, j int) bool { return routers[i].addr.Less(routers[j].addr) })
 
@@ -113,6 +119,16 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				ch <- mt
 			}
 		}
+	}
+
+	if mem != nil {
+		for _, c := range memory.Components() {
+			gauge(descMemBytes, float64(mem.Used(c)), c.String())
+		}
+		gauge(descMemLimit, float64(mem.Limit()))
+		counter(descMemPaused, time.Duration(mem.PausedNanos.Load()).Seconds())
+		counter(descMemPauses, float64(mem.Pauses.Load()))
+		counter(descMemExceeded, float64(mem.Exceeded.Load()))
 	}
 
 	for i, q := range queues {

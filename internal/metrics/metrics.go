@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/bmpstream/bmpstream/internal/memory"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
@@ -49,6 +50,7 @@ type Metrics struct {
 
 	mu        sync.Mutex
 	srv       *server.Server
+	mem       *memory.Budget
 	queues    []*publisher.Queue
 	sinks     []string // label value of each queue
 	routers   map[netip.Addr]*routerStats
@@ -82,6 +84,13 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) SetServer(srv *server.Server) {
 	m.mu.Lock()
 	m.srv = srv
+	m.mu.Unlock()
+}
+
+// SetMemory makes the memory budget's accounting visible.
+func (m *Metrics) SetMemory(b *memory.Budget) {
+	m.mu.Lock()
+	m.mem = b
 	m.mu.Unlock()
 }
 

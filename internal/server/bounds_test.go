@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
+	"github.com/bmpstream/bmpstream/internal/memory"
 	"github.com/bmpstream/bmpstream/internal/testutil"
 	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 )
@@ -71,4 +73,114 @@ func TestTooManyPeersEndsSession(t *testing.T) {
 	if n := h.sink.Len(); n != 101 {
 		t.Fatalf("%d records, want the 101 Peer Ups up to the one over the limit", n)
 	}
+}
+
+// TestMessageTimeoutEndsSlowDrip: a router that starts a message and sends its bytes one
+// at a time is disconnected after --message-timeout (reason message_timeout), although
+// every byte would reset an idle timer; a router quiet between messages is not.
+func TestMessageTimeoutEndsSlowDrip(t *testing.T) {
+	h := startWith(t, sinktest.New(), 4, func(c *Config) { c.MessageTimeout = 400 * time.Millisecond; c.ReadTimeout = time.Minute })
+	quiet := dial(t, h.addr)
+	if _, err := quiet.Write(gen.Initiation("quiet", "x")); err != nil {
+		t.Fatal(err)
+	}
+	drip := dial(t, h.addr)
+	msg := gen.RouteMonitoring(tPeer, gen.Update(nil, tAttr, gen.Prefixes([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, nil)))
+	if _, err := drip.Write(append(gen.Initiation("drip", "x"), msg[:10]...)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i := 10; i < len(msg)-1; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := drip.Write(msg[i : i+1]); err != nil {
+				return
+			}
+		}
+	}()
+	testutil.WaitFor(t, "message timeout", h.ended(EndMessageTimeout, 1))
+	if d := time.Since(start); d < 350*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("ended after %s, want about 400ms", d)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := h.srv.Stats.Open.Load(); n != 1 {
+		t.Fatalf("%d sessions open, want the quiet one", n)
+	}
+	if h.srv.Stats.Ended(EndIdle) != 0 {
+		t.Fatal("the quiet session ended")
+	}
+	if n := h.sink.Len(); n != 2 {
+		t.Fatalf("%d records, want the 2 Initiations", n)
+	}
+}
+
+// TestMemoryBudgetPausesReading: with the sink stalled and a budget smaller than the
+// queued output, every session's reading pauses, new connections are refused (reason
+// memory_limit), and once the sink resumes everything is delivered in order.
+func TestMemoryBudgetPausesReading(t *testing.T) {
+	sink := sinktest.New()
+	sink.Gate = make(chan struct{})
+	budget := memory.New(2 << 20)
+	h := startWith(t, sink, 64, func(c *Config) { c.Memory = budget; c.Session.MaxBatchRecords = 100 })
+	budget.SetQueued(h.q.Stats.PendingBytes)
+	data, c := stream(t, gen.StreamSpec{Prefixes: 100000, PerUpdate: 1})
+	conn := dial(t, h.addr)
+	written := make(chan error, 1)
+	go func() { _, err := conn.Write(data); conn.Close(); written <- err }()
+	<-sink.FirstWrite()
+	testutil.WaitFor(t, "a pause", func() bool { return budget.Pauses.Load() > 0 })
+	time.Sleep(200 * time.Millisecond)
+	if q := h.q.Len(); q >= h.q.Cap() {
+		t.Fatalf("queue full (%d batches): the budget did not pause reading first", q)
+	}
+	if total := budget.Total(); total > 4<<20 {
+		t.Fatalf("accounted %d bytes with a 2 MiB budget", total)
+	}
+	// A new connection is refused while over the budget.
+	late := dial(t, h.addr)
+	testutil.WaitFor(t, "refusal", func() bool { return h.srv.Stats.Refused(RefuseMemory) == 1 })
+	late.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := late.Read(make([]byte, 1)); err == nil {
+		t.Fatal("refused connection not closed")
+	}
+	close(sink.Gate)
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "session end", h.ended(EndEOF, 1))
+	h.q.Close()
+	lines := h.sink.Lines(0, -1)
+	if want := c.V4 + c.V6 + 4; len(lines) != want {
+		t.Fatalf("%d records, want %d", len(lines), want)
+	}
+	for i, l := range lines {
+		if q := seqOf(l); q != i+1 {
+			t.Fatalf("record %d has sequence %d", i, q)
+		}
+	}
+	if budget.Used(memory.ReadBuffers) != 0 || budget.Used(memory.SessionBatches) != 0 {
+		t.Fatalf("session memory still accounted after it ended: %d %d", budget.Used(memory.ReadBuffers), budget.Used(memory.SessionBatches))
+	}
+}
+
+// seqOf reads the "sequence" of a record line without decoding the whole line.
+func seqOf(line []byte) int {
+	i := bytes.Index(line, []byte(`"sequence":`))
+	if i < 0 {
+		return -1
+	}
+	n := 0
+	for _, c := range line[i+len(`"sequence":`):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

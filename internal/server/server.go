@@ -18,6 +18,8 @@ import (
 
 	"github.com/golang/glog"
 
+	"github.com/bmpstream/bmpstream/internal/loglimit"
+	"github.com/bmpstream/bmpstream/internal/memory"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/bmp"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
@@ -41,6 +43,14 @@ type Config struct {
 	// ReadTimeout, when positive, ends a session whose router sent nothing for that long
 	// (reason idle_timeout).
 	ReadTimeout time.Duration
+	// MessageTimeout, when positive, ends a session whose router started a message and
+	// did not complete it within that much time spent waiting for its bytes (reason
+	// message_timeout): any byte resets ReadTimeout, not this.
+	MessageTimeout time.Duration
+	// Memory, when set, is the collector's memory budget: each session accounts its
+	// buffers and peer state there, reading pauses while it is over its limit, and new
+	// connections are refused (reason memory_limit).
+	Memory *memory.Budget
 	// RateLimit, when positive, caps the reading of each session to that many bytes per
 	// second: reads are delayed (TCP backpressure slows the router), nothing is dropped.
 	RateLimit int
@@ -66,10 +76,13 @@ const (
 	EndIdle       = "idle_timeout"
 	// EndTooManyPeers: the router named more peers than --max-peers-per-router.
 	EndTooManyPeers = "too_many_peers"
+	// EndMessageTimeout: a message was not complete --message-timeout after its first
+	// bytes arrived (a slow drip).
+	EndMessageTimeout = "message_timeout"
 )
 
 // EndReasons lists every end reason.
-var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput, EndIdle, EndTooManyPeers}
+var EndReasons = []string{EndEOF, EndTorn, EndBadVersion, EndTooLarge, EndTooShort, EndReadError, EndShutdown, EndOutput, EndIdle, EndTooManyPeers, EndMessageTimeout}
 
 // Stats are server-wide counters.
 type Stats struct {
@@ -137,6 +150,7 @@ type Server struct {
 	conns    map[net.Conn]struct{}
 	wg       sync.WaitGroup
 	stopping atomic.Bool
+	connLog  *loglimit.Limiter
 }
 
 // New returns a server; call Listen, then Serve.
@@ -145,7 +159,8 @@ func New(cfg Config) *Server {
 		cfg.MaxMessageSize = 1 << 20
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}), stopc: make(chan struct{})}
+	return &Server{cfg: cfg, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}), stopc: make(chan struct{}),
+		connLog: loglimit.New(connLogInterval, connLogBurst, connLogKeys)}
 }
 
 // Listen binds the listening socket.
@@ -256,11 +271,18 @@ func (s *Server) run(conn net.Conn) {
 		}
 		conn = c
 	}
+	if s.cfg.Memory.Over() {
+		s.Stats.refuse(RefuseMemory)
+		s.logLine(remote.Addr().Unmap(), "refused "+RefuseMemory, glog.Warningf,
+			"router=%s event=refused reason=%s memory_bytes=%d limit=%d", remote.Addr().Unmap(), RefuseMemory, s.cfg.Memory.Total(), s.cfg.Memory.Limit())
+		conn.Close()
+		return
+	}
 	s.Stats.Open.Add(1)
 	s.Stats.Total.Add(1)
 	defer s.Stats.Open.Add(-1)
 	sess := session.New(s.ctx, s.cfg.Session, remote, s.cfg.Publisher.Publish)
-	glog.Infof("router=%s event=connected", sess.ID())
+	s.logLine(remote.Addr().Unmap(), "connected", glog.Infof, "router=%s event=connected", sess.ID())
 	var taps []MessageTap
 	for _, newTap := range s.cfg.Taps {
 		if t := newTap(remote); t != nil {
@@ -273,7 +295,10 @@ func (s *Server) run(conn net.Conn) {
 		}
 	}()
 	dr := newDrainReader(conn)
-	r := bmp.NewReader(s.reader(conn, dr), s.cfg.MaxMessageSize)
+	cr := s.reader(conn, dr)
+	r := bmp.NewReader(cr, s.cfg.MaxMessageSize)
+	cr.rd, cr.sess = r, sess
+	defer cr.release()
 	start := time.Now()
 	var reason string
 	var cause error
@@ -284,6 +309,9 @@ func (s *Server) run(conn net.Conn) {
 				continue // shutdown: finish what the kernel has received (drain.go)
 			}
 			reason, cause = s.classify(err)
+			if reason == EndIdle && cr.messageExpired(err) {
+				reason = EndMessageTimeout
+			}
 			if dr.drained() {
 				reason, cause = EndShutdown, nil
 			}
@@ -314,14 +342,34 @@ func (s *Server) run(conn net.Conn) {
 	conn.Close()
 	s.Stats.BytesRead.Add(r.BytesRead())
 	s.Stats.end(reason)
+	ip := remote.Addr().Unmap()
 	switch reason {
 	case EndEOF, EndShutdown:
-		glog.Infof("router=%s event=disconnected reason=%s messages=%d bytes=%d duration=%s",
+		s.logLine(ip, "disconnected "+reason, glog.Infof, "router=%s event=disconnected reason=%s messages=%d bytes=%d duration=%s",
 			sess.ID(), reason, sess.MessagesDecoded, r.BytesRead(), time.Since(start).Round(time.Millisecond))
 	default:
-		glog.Errorf("router=%s event=session_ended reason=%s messages=%d bytes=%d err=%q",
+		s.logLine(ip, "ended "+reason, glog.Errorf, "router=%s event=session_ended reason=%s messages=%d bytes=%d err=%q",
 			sess.ID(), reason, sess.MessagesDecoded, r.BytesRead(), cause)
 	}
+}
+
+// Connection log lines (connected, disconnected, session ended, refused) are limited per
+// router address and event: connLogBurst lines per connLogInterval, then one line with
+// the count of those held back (suppressed=N) when the next one passes. The counters
+// (connections, ends and refusals by reason) count every one.
+const (
+	connLogInterval = time.Minute
+	connLogBurst    = 5
+	connLogKeys     = 4096
+)
+
+// logLine logs a connection event for ip through the rate limiter.
+func (s *Server) logLine(ip netip.Addr, event string, logf func(string, ...any), format string, args ...any) {
+	suffix, ok := s.connLog.Allow(ip.String()+" "+event, time.Now())
+	if !ok {
+		return
+	}
+	logf(format+"%s", append(args, suffix)...)
 }
 
 func (s *Server) classify(err error) (string, error) {
@@ -339,7 +387,7 @@ func (s *Server) classify(err error) (string, error) {
 		return EndTooShort, err
 	case s.stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded):
 		return EndShutdown, nil
-	case s.cfg.ReadTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded):
+	case (s.cfg.ReadTimeout > 0 || s.cfg.MessageTimeout > 0) && errors.Is(err, os.ErrDeadlineExceeded):
 		return EndIdle, err
 	}
 	return EndReadError, err

@@ -6,9 +6,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/golang/glog"
 
+	"github.com/bmpstream/bmpstream/internal/loglimit"
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
@@ -28,6 +30,10 @@ type QueueStats struct {
 	// Accepted counts records taken into the queue; Accepted - Records are waiting (or
 	// being written).
 	Accepted atomic.Uint64
+	// AcceptedBytes and WrittenBytes count the memory of the batches taken into the queue
+	// and of those handed back by the sink (see BatchBytes); their difference is what the
+	// queue holds.
+	AcceptedBytes, WrittenBytes atomic.Int64
 	// WriteLatency counts Write calls by duration: WriteLatency[i] those that took at most
 	// WriteBuckets[i] seconds (and more than WriteBuckets[i-1]), the last one the rest.
 	WriteLatency [len(WriteBuckets) + 1]atomic.Uint64
@@ -36,6 +42,17 @@ type QueueStats struct {
 // WriteBuckets are the upper bounds, in seconds, of QueueStats.WriteLatency.
 var WriteBuckets = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// PendingBytes is the memory held by the batches accepted and not yet written.
+func (s *QueueStats) PendingBytes() int64 {
+	written := s.WrittenBytes.Load()
+	return s.AcceptedBytes.Load() - written
+}
+
+// BatchBytes estimates the memory of a batch: its buffers' capacity.
+func BatchBytes(b *record.Batch) int64 {
+	return int64(cap(b.Buf)) + int64(cap(b.Recs))*int64(unsafe.Sizeof(record.Meta{}))
+}
 
 // Pending is the number of records accepted but not yet handed back by the sink's Write.
 func (s *QueueStats) Pending() uint64 {
@@ -62,6 +79,33 @@ type Queue struct {
 
 	mu     sync.RWMutex // guards closed against concurrent Publish/Close
 	closed bool
+	log    *loglimit.Limiter
+}
+
+// Failure log lines of a queue (write_failed, flush_failed) are limited to failLogBurst
+// per failLogInterval and event; the next line that passes carries suppressed=N. The
+// counters (records failed) count every loss.
+const (
+	failLogInterval = 10 * time.Second
+	failLogBurst    = 3
+)
+
+// logFailure logs a failure line through the queue's rate limiter.
+func (q *Queue) logFailure(event, format string, args ...any) {
+	suffix, ok := q.log.Allow(event, time.Now())
+	if !ok {
+		return
+	}
+	glog.Errorf("sink=%s event=%s "+format+"%s", append(append([]any{q.sink.Name(), event}, args...), suffix)...)
+}
+
+// countFlushLoss counts the records a sink reports lost by a Flush or Close (a
+// *LossError): records its Write had accepted and buffered.
+func (q *Queue) countFlushLoss(err error) {
+	var le *LossError
+	if errors.As(err, &le) {
+		q.Stats.Failed.Add(uint64(le.Records))
+	}
 }
 
 // NewQueue starts a queue of at most size batches in front of sink.
@@ -69,7 +113,8 @@ func NewQueue(sink Sink, size int, policy Policy) *Queue {
 	if size < 1 {
 		size = 1
 	}
-	q := &Queue{sink: sink, policy: policy, ch: make(chan *record.Batch, size), done: make(chan struct{})}
+	q := &Queue{sink: sink, policy: policy, ch: make(chan *record.Batch, size), done: make(chan struct{}),
+		log: loglimit.New(failLogInterval, failLogBurst, 4)}
 	go q.run()
 	return q
 }
@@ -98,12 +143,15 @@ func (q *Queue) Publish(ctx context.Context, b *record.Batch) error {
 		return ErrClosed
 	}
 	q.Stats.Accepted.Add(n)
+	mem := BatchBytes(b)
+	q.Stats.AcceptedBytes.Add(mem)
 	select {
 	case q.ch <- b:
 		return nil
 	default:
 	}
 	if q.policy == Drop {
+		q.Stats.AcceptedBytes.Add(-mem)
 		q.Stats.Accepted.Add(-n)
 		q.Stats.Dropped.Add(n)
 		b.Release()
@@ -115,6 +163,7 @@ func (q *Queue) Publish(ctx context.Context, b *record.Batch) error {
 	case q.ch <- b:
 		return nil
 	case <-ctx.Done():
+		q.Stats.AcceptedBytes.Add(-mem)
 		q.Stats.Accepted.Add(-n)
 		q.Stats.Dropped.Add(n)
 		b.Release()
@@ -165,7 +214,8 @@ func (q *Queue) run() {
 		}
 		if len(q.ch) == 0 {
 			if err := q.sink.Flush(); err != nil {
-				glog.Errorf("sink=%s event=flush_failed err=%q", q.sink.Name(), err)
+				q.countFlushLoss(err)
+				q.logFailure("flush_failed", "err=%q", err)
 			}
 		}
 	}
@@ -173,6 +223,7 @@ func (q *Queue) run() {
 
 func (q *Queue) write(b *record.Batch) {
 	n := b.Len()
+	mem := BatchBytes(b)
 	start := time.Now()
 	err := q.sink.Write(b)
 	d := time.Since(start)
@@ -180,6 +231,7 @@ func (q *Queue) write(b *record.Batch) {
 	q.Stats.observeWrite(d)
 	q.Stats.Records.Add(uint64(n))
 	q.Stats.Batches.Add(1)
+	q.Stats.WrittenBytes.Add(mem)
 	b.Release()
 	if err != nil {
 		lost := n
@@ -188,7 +240,7 @@ func (q *Queue) write(b *record.Batch) {
 			lost = le.Records
 		}
 		q.Stats.Failed.Add(uint64(lost))
-		glog.Errorf("sink=%s event=write_failed records_lost=%d err=%q", q.sink.Name(), lost, err)
+		q.logFailure("write_failed", "records_lost=%d records_failed_total=%d err=%q", lost, q.Stats.Failed.Load(), err)
 	}
 }
 
@@ -207,6 +259,7 @@ func (q *Queue) writeMany(mw MultiWriter, bs []*record.Batch) {
 	q.Stats.Records.Add(uint64(n))
 	q.Stats.Batches.Add(uint64(len(bs)))
 	for _, b := range bs {
+		q.Stats.WrittenBytes.Add(BatchBytes(b))
 		b.Release()
 	}
 	if err != nil {
@@ -216,7 +269,7 @@ func (q *Queue) writeMany(mw MultiWriter, bs []*record.Batch) {
 			lost = le.Records
 		}
 		q.Stats.Failed.Add(uint64(lost))
-		glog.Errorf("sink=%s event=write_failed batches=%d records_lost=%d err=%q", q.sink.Name(), len(bs), lost, err)
+		q.logFailure("write_failed", "batches=%d records_lost=%d records_failed_total=%d err=%q", len(bs), lost, q.Stats.Failed.Load(), err)
 	}
 }
 
@@ -233,5 +286,9 @@ func (q *Queue) Close() error {
 	close(q.ch)
 	q.mu.Unlock()
 	<-q.done
-	return errors.Join(q.sink.Flush(), q.sink.Close())
+	ferr := q.sink.Flush()
+	q.countFlushLoss(ferr)
+	cerr := q.sink.Close()
+	q.countFlushLoss(cerr)
+	return errors.Join(ferr, cerr)
 }
