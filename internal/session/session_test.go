@@ -22,6 +22,9 @@ func run(t *testing.T, cfg Config, msgs ...[]byte) ([]rec, *Counters) {
 	if cfg.Counters == nil {
 		cfg.Counters = &Counters{}
 	}
+	if cfg.Encodings == 0 {
+		cfg.Encodings = schemaEncodings // every record is also checked by checkRecordSchemas
+	}
 	var out []rec
 	collect := func(_ context.Context, b *record.Batch) error {
 		for i := 0; i < b.Len(); i++ {
@@ -32,6 +35,7 @@ func run(t *testing.T, cfg Config, msgs ...[]byte) ([]rec, *Counters) {
 			if r["type"] != b.Recs[i].Type.String() {
 				t.Fatalf("meta type %v != record type %v", b.Recs[i].Type, r["type"])
 			}
+			checkRecordSchemas(t, b, i)
 			out = append(out, r)
 		}
 		b.Release()

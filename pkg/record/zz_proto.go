@@ -6725,10 +6725,41 @@ func (x *SRPolicy) appendProto(b []byte) []byte {
 	b = pUint(b, 20, uint64(x.Color))
 	b = pAddr(b, 21, x.Endpoint)
 	if x.SRPolicyCandidatePath != nil {
-		var pos int
-		b, pos = pBegin(b, 22)
-		b = x.SRPolicyCandidatePath.appendProto(b)
-		b = pEnd(b, pos)
+		b = pStringAlways(b, 41, string(x.SRPolicyCandidatePath.PolicyName))
+		b = pStringAlways(b, 42, string(x.SRPolicyCandidatePath.PolicyPathName))
+		if x.SRPolicyCandidatePath.BindingSID != nil {
+			var pos int
+			b, pos = pBegin(b, 43)
+			b = x.SRPolicyCandidatePath.BindingSID.appendProto(b)
+			b = pEnd(b, pos)
+		}
+		if x.SRPolicyCandidatePath.SRv6BindingSID != nil {
+			var pos int
+			b, pos = pBegin(b, 44)
+			b = x.SRPolicyCandidatePath.SRv6BindingSID.appendProto(b)
+			b = pEnd(b, pos)
+		}
+		if x.SRPolicyCandidatePath.Preference != nil {
+			var pos int
+			b, pos = pBegin(b, 45)
+			b = x.SRPolicyCandidatePath.Preference.appendProto(b)
+			b = pEnd(b, pos)
+		}
+		if x.SRPolicyCandidatePath.Priority != nil {
+			b = pUintAlways(b, 46, uint64(*x.SRPolicyCandidatePath.Priority))
+		}
+		if x.SRPolicyCandidatePath.ENLP != nil {
+			var pos int
+			b, pos = pBegin(b, 47)
+			b = x.SRPolicyCandidatePath.ENLP.appendProto(b)
+			b = pEnd(b, pos)
+		}
+		for i := range x.SRPolicyCandidatePath.SegmentLists {
+			var pos int
+			b, pos = pBegin(b, 48)
+			b = x.SRPolicyCandidatePath.SegmentLists[i].appendProto(b)
+			b = pEnd(b, pos)
+		}
 	}
 	b = pBool(b, 23, x.TunnelEncapMalformed)
 	if x.PathFields.OriginAS != nil {
@@ -6918,17 +6949,103 @@ func (x *SRPolicy) unmarshalProto(b []byte) error {
 				return fmt.Errorf("SRPolicy.endpoint: %w", err)
 			}
 			x.Endpoint = a
-		case num == 22 && typ == protowire.BytesType:
+		case num == 41 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
 			var v []byte
 			v, n = protowire.ConsumeBytes(b)
 			if n < 0 {
 				return protowire.ParseError(n)
 			}
-			p := new(SRPolicyCandidatePath)
+			x.SRPolicyCandidatePath.PolicyName = string(v)
+		case num == 42 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.SRPolicyCandidatePath.PolicyPathName = string(v)
+		case num == 43 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			p := new(SRPolicyBindingSID)
 			if err := p.unmarshalProto(v); err != nil {
 				return err
 			}
-			x.SRPolicyCandidatePath = p
+			x.SRPolicyCandidatePath.BindingSID = p
+		case num == 44 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			p := new(SRPolicyBindingSID)
+			if err := p.unmarshalProto(v); err != nil {
+				return err
+			}
+			x.SRPolicyCandidatePath.SRv6BindingSID = p
+		case num == 45 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			p := new(SRPolicyPreference)
+			if err := p.unmarshalProto(v); err != nil {
+				return err
+			}
+			x.SRPolicyCandidatePath.Preference = p
+		case num == 46 && typ == protowire.VarintType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			pv := uint8(u)
+			x.SRPolicyCandidatePath.Priority = &pv
+		case num == 47 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			p := new(SRPolicyENLP)
+			if err := p.unmarshalProto(v); err != nil {
+				return err
+			}
+			x.SRPolicyCandidatePath.ENLP = p
+		case num == 48 && typ == protowire.BytesType:
+			if x.SRPolicyCandidatePath == nil {
+				x.SRPolicyCandidatePath = new(SRPolicyCandidatePath)
+			}
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.SRPolicyCandidatePath.SegmentLists = append(x.SRPolicyCandidatePath.SegmentLists, SRPolicySegmentList{})
+			if err := x.SRPolicyCandidatePath.SegmentLists[len(x.SRPolicyCandidatePath.SegmentLists)-1].unmarshalProto(v); err != nil {
+				return err
+			}
 		case num == 23 && typ == protowire.VarintType:
 			var u uint64
 			u, n = protowire.ConsumeVarint(b)
@@ -12258,10 +12375,10 @@ func (x *SRPolicySegment) appendProto(b []byte) []byte {
 	}
 	b = pUint(b, 4, uint64(x.SRAlgorithm))
 	if x.SRPolicyMPLSSID != nil {
-		var pos int
-		b, pos = pBegin(b, 5)
-		b = x.SRPolicyMPLSSID.appendProto(b)
-		b = pEnd(b, pos)
+		b = pUintAlways(b, 13, uint64(x.SRPolicyMPLSSID.Label))
+		b = pUintAlways(b, 14, uint64(x.SRPolicyMPLSSID.TC))
+		b = pBoolAlways(b, 15, x.SRPolicyMPLSSID.S)
+		b = pUintAlways(b, 16, uint64(x.SRPolicyMPLSSID.TTL))
 	}
 	b = pAddr(b, 6, x.SRv6SID)
 	if x.EndpointBehavior != nil {
@@ -12310,17 +12427,34 @@ func (x *SRPolicySegment) unmarshalProto(b []byte) error {
 			var u uint64
 			u, n = protowire.ConsumeVarint(b)
 			x.SRAlgorithm = uint8(u)
-		case num == 5 && typ == protowire.BytesType:
-			var v []byte
-			v, n = protowire.ConsumeBytes(b)
-			if n < 0 {
-				return protowire.ParseError(n)
+		case num == 13 && typ == protowire.VarintType:
+			if x.SRPolicyMPLSSID == nil {
+				x.SRPolicyMPLSSID = new(SRPolicyMPLSSID)
 			}
-			p := new(SRPolicyMPLSSID)
-			if err := p.unmarshalProto(v); err != nil {
-				return err
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.SRPolicyMPLSSID.Label = uint32(u)
+		case num == 14 && typ == protowire.VarintType:
+			if x.SRPolicyMPLSSID == nil {
+				x.SRPolicyMPLSSID = new(SRPolicyMPLSSID)
 			}
-			x.SRPolicyMPLSSID = p
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.SRPolicyMPLSSID.TC = uint8(u)
+		case num == 15 && typ == protowire.VarintType:
+			if x.SRPolicyMPLSSID == nil {
+				x.SRPolicyMPLSSID = new(SRPolicyMPLSSID)
+			}
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.SRPolicyMPLSSID.S = u != 0
+		case num == 16 && typ == protowire.VarintType:
+			if x.SRPolicyMPLSSID == nil {
+				x.SRPolicyMPLSSID = new(SRPolicyMPLSSID)
+			}
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.SRPolicyMPLSSID.TTL = uint8(u)
 		case num == 6 && typ == protowire.BytesType:
 			var v []byte
 			v, n = protowire.ConsumeBytes(b)

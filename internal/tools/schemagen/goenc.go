@@ -73,10 +73,44 @@ func isRootMsg(m *model, msg *message) bool { return isRoot(msg, m.Roots) }
 
 func genAppend(b *strings.Builder, m *model, msg *message) {
 	fmt.Fprintf(b, "func (x *%s) appendProto(b []byte) []byte {\n", msg.Name)
+	open := ""
 	for i := range msg.Fields {
 		f := &msg.Fields[i]
+		if f.Via != open {
+			if open != "" {
+				b.WriteString("\t}\n")
+			}
+			if f.Via != "" {
+				fmt.Fprintf(b, "\tif x.%s != nil {\n", f.Via)
+			}
+			open = f.Via
+		}
 		v := "x." + f.GoPath
 		num := f.Num
+		if f.Via != "" && !f.Ptr && !f.Rep && f.Kind != kMsg && f.Kind != kLarge {
+			// Present exactly when the embedded struct is: written even when zero.
+			switch f.Kind {
+			case kBool:
+				fmt.Fprintf(b, "\tb = pBoolAlways(b, %d, %s)\n", num, v)
+			case kUint32, kUint64:
+				fmt.Fprintf(b, "\tb = pUintAlways(b, %d, uint64(%s))\n", num, v)
+			case kInt64:
+				fmt.Fprintf(b, "\tb = pUintAlways(b, %d, uint64(int64(%s)))\n", num, v)
+			case kFloat:
+				fmt.Fprintf(b, "\tb = pFloatAlways(b, %d, float32(%s))\n", num, v)
+			case kString:
+				fmt.Fprintf(b, "\tb = pStringAlways(b, %d, string(%s))\n", num, v)
+			case kAddr:
+				fmt.Fprintf(b, "\tb = pAddrAlways(b, %d, %s)\n", num, v)
+			case kTime:
+				fmt.Fprintf(b, "\tb = pTime(b, %d, %s)\n", num, v)
+			case kByteArray:
+				fmt.Fprintf(b, "\tb = pBytesAlways(b, %d, %s[:])\n", num, v)
+			case kBytes:
+				fmt.Fprintf(b, "\tb = pBytesAlways(b, %d, %s)\n", num, v)
+			}
+			continue
+		}
 		if f.GoPath == "Head.Type" && isRootMsg(m, msg) {
 			fmt.Fprintf(b, "\tb = pString(b, %d, x.RecordType().String())\n", num)
 			continue
@@ -154,6 +188,9 @@ func genAppend(b *strings.Builder, m *model, msg *message) {
 			}
 		}
 	}
+	if open != "" {
+		b.WriteString("\t}\n")
+	}
 	b.WriteString("\treturn b\n}\n\n")
 }
 
@@ -182,10 +219,17 @@ func genUnmarshal(b *strings.Builder, msg *message) {
 			} else if f.Kind == kInt64 {
 				conv = fmt.Sprintf("%s(int64(u))", tn)
 			}
-			fmt.Fprintf(b, "\t\tcase num == %d:\n\t\t\tn = pConsumeRepeated(typ, b, func(u uint64) { %s = append(%s, %s) })\n", f.Num, v, v, conv)
+			alloc := ""
+			if f.Via != "" {
+				alloc = fmt.Sprintf("if x.%s == nil {\n\t\t\t\tx.%s = new(%s)\n\t\t\t}\n\t\t\t", f.Via, f.Via, f.ViaType.Name())
+			}
+			fmt.Fprintf(b, "\t\tcase num == %d:\n\t\t\t%sn = pConsumeRepeated(typ, b, func(u uint64) { %s = append(%s, %s) })\n", f.Num, alloc, v, v, conv)
 			continue
 		}
 		fmt.Fprintf(b, "\t\tcase num == %d && typ == %s:\n", f.Num, wireOf(f.Kind))
+		if f.Via != "" {
+			fmt.Fprintf(b, "\t\t\tif x.%s == nil {\n\t\t\t\tx.%s = new(%s)\n\t\t\t}\n", f.Via, f.Via, f.ViaType.Name())
+		}
 		assign := func(expr string) string {
 			switch {
 			case f.Rep:

@@ -41,10 +41,16 @@ type field struct {
 	Go     reflect.Type // the element type (after pointer/slice)
 	Orig   reflect.Type // the type after pointer, before slice (a named slice type)
 	Decl   string       // the struct type that declares the Go field (for its doc comment)
-	GoName string       // the Go field's name
-	Ptr    bool         // *T: explicit presence
-	Rep    bool         // []T
-	Doc    string
+	// Via is the embedded pointer struct the field is reached through ("SRPolicyCandidatePath"
+	// for SRPolicy.PolicyName), "" for none; ViaType is its type. Such fields have explicit
+	// presence (present exactly when the pointer is not nil), so that nil and a zero struct
+	// stay apart.
+	Via     string
+	ViaType reflect.Type
+	GoName  string // the Go field's name
+	Ptr     bool   // *T: explicit presence
+	Rep     bool   // []T
+	Doc     string
 }
 
 type message struct {
@@ -123,8 +129,8 @@ func (m *model) message(t reflect.Type) *message {
 		return msg // fields written by hand (kLarge)
 	}
 	seen := map[string]int{} // name -> depth
-	var walk func(t reflect.Type, path string, depth int)
-	walk = func(t reflect.Type, path string, depth int) {
+	var walk func(t reflect.Type, path string, depth int, via string, viaType reflect.Type)
+	walk = func(t reflect.Type, path string, depth int, via string, viaType reflect.Type) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			if !f.IsExported() {
@@ -138,7 +144,14 @@ func (m *model) message(t reflect.Type) *message {
 				}
 			}
 			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-				walk(f.Type, path+f.Name+".", depth+1)
+				walk(f.Type, path+f.Name+".", depth+1, via, viaType)
+				continue
+			}
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
+				if via != "" {
+					fail("%s.%s: embedded pointer inside an embedded pointer", t, f.Name)
+				}
+				walk(f.Type.Elem(), path+f.Name+".", depth+1, path+f.Name, f.Type.Elem())
 				continue
 			}
 			if name == "" {
@@ -151,7 +164,7 @@ func (m *model) message(t reflect.Type) *message {
 				fail("%s: field %s at two depths", t, name)
 			}
 			seen[name] = depth
-			fl := field{Name: name, GoPath: path + f.Name, Decl: t.Name(), GoName: f.Name}
+			fl := field{Name: name, GoPath: path + f.Name, Decl: t.Name(), GoName: f.Name, Via: via, ViaType: viaType}
 			m.classify(&fl, f.Type)
 			if !protoNameRE.MatchString(name) {
 				fail("%s.%s: %q is not a protobuf field name", t, f.Name, name)
@@ -159,7 +172,19 @@ func (m *model) message(t reflect.Type) *message {
 			msg.Fields = append(msg.Fields, fl)
 		}
 	}
-	walk(t, "", 0)
+	walk(t, "", 0, "", nil)
+	// An embedded pointer struct needs a non-repeated field to mark its presence.
+	marked := map[string]bool{}
+	for _, f := range msg.Fields {
+		if f.Via != "" && !f.Rep {
+			marked[f.Via] = true
+		}
+	}
+	for _, f := range msg.Fields {
+		if f.Via != "" && !marked[f.Via] {
+			fail("%s: embedded %s has only repeated fields: its presence would be lost", t, f.Via)
+		}
+	}
 	return msg
 }
 

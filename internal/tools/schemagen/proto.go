@@ -67,6 +67,8 @@ func protoLabel(f *field) string {
 		return "repeated "
 	case f.Kind == kTime:
 		return "optional "
+	case f.Via != "" && f.Kind != kMsg && f.Kind != kLarge:
+		return "optional "
 	case f.Ptr && f.Kind != kMsg && f.Kind != kLarge:
 		return "optional "
 	}

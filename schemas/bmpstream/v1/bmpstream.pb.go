@@ -6380,7 +6380,14 @@ type SRPolicy struct {
 	Color         uint32 `protobuf:"varint,20,opt,name=color,proto3" json:"color,omitempty"`
 	// IP address as text ("" when absent).
 	Endpoint              string                 `protobuf:"bytes,21,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
-	SrPolicyCandidatePath *SRPolicyCandidatePath `protobuf:"bytes,22,opt,name=sr_policy_candidate_path,json=srPolicyCandidatePath,proto3" json:"sr_policy_candidate_path,omitempty"`
+	PolicyName            *string                `protobuf:"bytes,41,opt,name=policy_name,json=policyName,proto3,oneof" json:"policy_name,omitempty"`
+	PolicyPathName        *string                `protobuf:"bytes,42,opt,name=policy_path_name,json=policyPathName,proto3,oneof" json:"policy_path_name,omitempty"`
+	BindingSid            *SRPolicyBindingSID    `protobuf:"bytes,43,opt,name=binding_sid,json=bindingSid,proto3" json:"binding_sid,omitempty"`
+	Srv6BindingSid        *SRPolicyBindingSID    `protobuf:"bytes,44,opt,name=srv6_binding_sid,json=srv6BindingSid,proto3" json:"srv6_binding_sid,omitempty"`
+	PreferenceSubtlv      *SRPolicyPreference    `protobuf:"bytes,45,opt,name=preference_subtlv,json=preferenceSubtlv,proto3" json:"preference_subtlv,omitempty"`
+	PrioritySubtlv        *uint32                `protobuf:"varint,46,opt,name=priority_subtlv,json=prioritySubtlv,proto3,oneof" json:"priority_subtlv,omitempty"`
+	EnlpSubtlv            *SRPolicyENLP          `protobuf:"bytes,47,opt,name=enlp_subtlv,json=enlpSubtlv,proto3" json:"enlp_subtlv,omitempty"`
+	SegmentListSubtlv     []*SRPolicySegmentList `protobuf:"bytes,48,rep,name=segment_list_subtlv,json=segmentListSubtlv,proto3" json:"segment_list_subtlv,omitempty"`
 	TunnelEncapMalformed  bool                   `protobuf:"varint,23,opt,name=tunnel_encap_malformed,json=tunnelEncapMalformed,proto3" json:"tunnel_encap_malformed,omitempty"`
 	OriginAs              *uint32                `protobuf:"varint,24,opt,name=origin_as,json=originAs,proto3,oneof" json:"origin_as,omitempty"`
 	PathId                *uint32                `protobuf:"varint,25,opt,name=path_id,json=pathId,proto3,oneof" json:"path_id,omitempty"`
@@ -6580,9 +6587,58 @@ func (x *SRPolicy) GetEndpoint() string {
 	return ""
 }
 
-func (x *SRPolicy) GetSrPolicyCandidatePath() *SRPolicyCandidatePath {
+func (x *SRPolicy) GetPolicyName() string {
+	if x != nil && x.PolicyName != nil {
+		return *x.PolicyName
+	}
+	return ""
+}
+
+func (x *SRPolicy) GetPolicyPathName() string {
+	if x != nil && x.PolicyPathName != nil {
+		return *x.PolicyPathName
+	}
+	return ""
+}
+
+func (x *SRPolicy) GetBindingSid() *SRPolicyBindingSID {
 	if x != nil {
-		return x.SrPolicyCandidatePath
+		return x.BindingSid
+	}
+	return nil
+}
+
+func (x *SRPolicy) GetSrv6BindingSid() *SRPolicyBindingSID {
+	if x != nil {
+		return x.Srv6BindingSid
+	}
+	return nil
+}
+
+func (x *SRPolicy) GetPreferenceSubtlv() *SRPolicyPreference {
+	if x != nil {
+		return x.PreferenceSubtlv
+	}
+	return nil
+}
+
+func (x *SRPolicy) GetPrioritySubtlv() uint32 {
+	if x != nil && x.PrioritySubtlv != nil {
+		return *x.PrioritySubtlv
+	}
+	return 0
+}
+
+func (x *SRPolicy) GetEnlpSubtlv() *SRPolicyENLP {
+	if x != nil {
+		return x.EnlpSubtlv
+	}
+	return nil
+}
+
+func (x *SRPolicy) GetSegmentListSubtlv() []*SRPolicySegmentList {
+	if x != nil {
+		return x.SegmentListSubtlv
 	}
 	return nil
 }
@@ -12589,12 +12645,15 @@ func (x *SRPolicyPreference) GetPreference() uint32 {
 
 // SRPolicySegment is Go type record.SRPolicySegment.
 type SRPolicySegment struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	SegmentType     uint32                 `protobuf:"varint,1,opt,name=segment_type,json=segmentType,proto3" json:"segment_type,omitempty"`
-	Type            string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
-	Flags           *SRPolicySegmentFlags  `protobuf:"bytes,3,opt,name=flags,proto3" json:"flags,omitempty"`
-	SrAlgorithm     uint32                 `protobuf:"varint,4,opt,name=sr_algorithm,json=srAlgorithm,proto3" json:"sr_algorithm,omitempty"`
-	SrPolicyMplssid *SRPolicyMPLSSID       `protobuf:"bytes,5,opt,name=sr_policy_mplssid,json=srPolicyMplssid,proto3" json:"sr_policy_mplssid,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	SegmentType uint32                 `protobuf:"varint,1,opt,name=segment_type,json=segmentType,proto3" json:"segment_type,omitempty"`
+	Type        string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Flags       *SRPolicySegmentFlags  `protobuf:"bytes,3,opt,name=flags,proto3" json:"flags,omitempty"`
+	SrAlgorithm uint32                 `protobuf:"varint,4,opt,name=sr_algorithm,json=srAlgorithm,proto3" json:"sr_algorithm,omitempty"`
+	Label       *uint32                `protobuf:"varint,13,opt,name=label,proto3,oneof" json:"label,omitempty"`
+	Tc          *uint32                `protobuf:"varint,14,opt,name=tc,proto3,oneof" json:"tc,omitempty"`
+	S           *bool                  `protobuf:"varint,15,opt,name=s,proto3,oneof" json:"s,omitempty"`
+	Ttl         *uint32                `protobuf:"varint,16,opt,name=ttl,proto3,oneof" json:"ttl,omitempty"`
 	// IP address as text ("" when absent).
 	Srv6Sid          string            `protobuf:"bytes,6,opt,name=srv6_sid,json=srv6Sid,proto3" json:"srv6_sid,omitempty"`
 	EndpointBehavior *SRPolicyBehavior `protobuf:"bytes,7,opt,name=endpoint_behavior,json=endpointBehavior,proto3" json:"endpoint_behavior,omitempty"`
@@ -12668,11 +12727,32 @@ func (x *SRPolicySegment) GetSrAlgorithm() uint32 {
 	return 0
 }
 
-func (x *SRPolicySegment) GetSrPolicyMplssid() *SRPolicyMPLSSID {
-	if x != nil {
-		return x.SrPolicyMplssid
+func (x *SRPolicySegment) GetLabel() uint32 {
+	if x != nil && x.Label != nil {
+		return *x.Label
 	}
-	return nil
+	return 0
+}
+
+func (x *SRPolicySegment) GetTc() uint32 {
+	if x != nil && x.Tc != nil {
+		return *x.Tc
+	}
+	return 0
+}
+
+func (x *SRPolicySegment) GetS() bool {
+	if x != nil && x.S != nil {
+		return *x.S
+	}
+	return false
+}
+
+func (x *SRPolicySegment) GetTtl() uint32 {
+	if x != nil && x.Ttl != nil {
+		return *x.Ttl
+	}
+	return 0
 }
 
 func (x *SRPolicySegment) GetSrv6Sid() string {
@@ -14753,7 +14833,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x16_unidir_bw_utilizationB\x10\n" +
 	"\x0e_prefix_metricB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xc0\f\n" +
+	"\x18_path_status_reason_code\"\xac\x10\n" +
 	"\bSRPolicy\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -14779,11 +14859,21 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x0fis_nexthop_ipv4\x18\x12 \x01(\bR\risNexthopIpv4\x12$\n" +
 	"\rdistinguisher\x18\x13 \x01(\rR\rdistinguisher\x12\x14\n" +
 	"\x05color\x18\x14 \x01(\rR\x05color\x12\x1a\n" +
-	"\bendpoint\x18\x15 \x01(\tR\bendpoint\x12\\\n" +
-	"\x18sr_policy_candidate_path\x18\x16 \x01(\v2#.bmpstream.v1.SRPolicyCandidatePathR\x15srPolicyCandidatePath\x124\n" +
+	"\bendpoint\x18\x15 \x01(\tR\bendpoint\x12$\n" +
+	"\vpolicy_name\x18) \x01(\tH\x02R\n" +
+	"policyName\x88\x01\x01\x12-\n" +
+	"\x10policy_path_name\x18* \x01(\tH\x03R\x0epolicyPathName\x88\x01\x01\x12A\n" +
+	"\vbinding_sid\x18+ \x01(\v2 .bmpstream.v1.SRPolicyBindingSIDR\n" +
+	"bindingSid\x12J\n" +
+	"\x10srv6_binding_sid\x18, \x01(\v2 .bmpstream.v1.SRPolicyBindingSIDR\x0esrv6BindingSid\x12M\n" +
+	"\x11preference_subtlv\x18- \x01(\v2 .bmpstream.v1.SRPolicyPreferenceR\x10preferenceSubtlv\x12,\n" +
+	"\x0fpriority_subtlv\x18. \x01(\rH\x04R\x0eprioritySubtlv\x88\x01\x01\x12;\n" +
+	"\venlp_subtlv\x18/ \x01(\v2\x1a.bmpstream.v1.SRPolicyENLPR\n" +
+	"enlpSubtlv\x12Q\n" +
+	"\x13segment_list_subtlv\x180 \x03(\v2!.bmpstream.v1.SRPolicySegmentListR\x11segmentListSubtlv\x124\n" +
 	"\x16tunnel_encap_malformed\x18\x17 \x01(\bR\x14tunnelEncapMalformed\x12 \n" +
-	"\torigin_as\x18\x18 \x01(\rH\x02R\boriginAs\x88\x01\x01\x12\x1c\n" +
-	"\apath_id\x18\x19 \x01(\rH\x03R\x06pathId\x88\x01\x01\x12\x15\n" +
+	"\torigin_as\x18\x18 \x01(\rH\x05R\boriginAs\x88\x01\x01\x12\x1c\n" +
+	"\apath_id\x18\x19 \x01(\rH\x06R\x06pathId\x88\x01\x01\x12\x15\n" +
 	"\x06is_eor\x18\x1a \x01(\bR\x05isEor\x12\x10\n" +
 	"\x03afi\x18\x1b \x01(\rR\x03afi\x12\x12\n" +
 	"\x04safi\x18\x1c \x01(\rR\x04safi\x127\n" +
@@ -14797,20 +14887,23 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"table_name\x18\" \x01(\tR\ttableName\x12\x1f\n" +
 	"\vpath_status\x18# \x03(\tR\n" +
 	"pathStatus\x12-\n" +
-	"\x10path_status_code\x18$ \x01(\rH\x04R\x0epathStatusCode\x88\x01\x01\x12,\n" +
+	"\x10path_status_code\x18$ \x01(\rH\aR\x0epathStatusCode\x88\x01\x01\x12,\n" +
 	"\x12path_status_reason\x18% \x01(\tR\x10pathStatusReason\x12:\n" +
-	"\x17path_status_reason_code\x18& \x01(\rH\x05R\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
+	"\x17path_status_reason_code\x18& \x01(\rH\bR\x14pathStatusReasonCode\x88\x01\x01\x12/\n" +
 	"\bbmp_tlvs\x18' \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12,\n" +
 	"\x12bmp_trailing_bytes\x18( \x01(\tR\x10bmpTrailingBytesB\f\n" +
 	"\n" +
 	"_timestampB\x16\n" +
-	"\x14_collector_timestampB\f\n" +
+	"\x14_collector_timestampB\x0e\n" +
+	"\f_policy_nameB\x13\n" +
+	"\x11_policy_path_nameB\x12\n" +
+	"\x10_priority_subtlvB\f\n" +
 	"\n" +
 	"_origin_asB\n" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\x82\f\n" +
+	"\x18_path_status_reason_codeJ\x04\b\x16\x10\x17R\x18sr_policy_candidate_path\"\x82\f\n" +
 	"\bFlowspec\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -15499,13 +15592,16 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x05flags\x18\x01 \x01(\rR\x05flags\x12\x1e\n" +
 	"\n" +
 	"preference\x18\x02 \x01(\rR\n" +
-	"preference\"\xa5\x04\n" +
+	"preference\"\xec\x04\n" +
 	"\x0fSRPolicySegment\x12!\n" +
 	"\fsegment_type\x18\x01 \x01(\rR\vsegmentType\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x128\n" +
 	"\x05flags\x18\x03 \x01(\v2\".bmpstream.v1.SRPolicySegmentFlagsR\x05flags\x12!\n" +
-	"\fsr_algorithm\x18\x04 \x01(\rR\vsrAlgorithm\x12I\n" +
-	"\x11sr_policy_mplssid\x18\x05 \x01(\v2\x1d.bmpstream.v1.SRPolicyMPLSSIDR\x0fsrPolicyMplssid\x12\x19\n" +
+	"\fsr_algorithm\x18\x04 \x01(\rR\vsrAlgorithm\x12\x19\n" +
+	"\x05label\x18\r \x01(\rH\x00R\x05label\x88\x01\x01\x12\x13\n" +
+	"\x02tc\x18\x0e \x01(\rH\x01R\x02tc\x88\x01\x01\x12\x11\n" +
+	"\x01s\x18\x0f \x01(\bH\x02R\x01s\x88\x01\x01\x12\x15\n" +
+	"\x03ttl\x18\x10 \x01(\rH\x03R\x03ttl\x88\x01\x01\x12\x19\n" +
 	"\bsrv6_sid\x18\x06 \x01(\tR\asrv6Sid\x12K\n" +
 	"\x11endpoint_behavior\x18\a \x01(\v2\x1e.bmpstream.v1.SRPolicyBehaviorR\x10endpointBehavior\x12!\n" +
 	"\fnode_address\x18\b \x01(\tR\vnodeAddress\x12,\n" +
@@ -15513,7 +15609,11 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x13remote_interface_id\x18\n" +
 	" \x01(\rR\x11remoteInterfaceId\x12#\n" +
 	"\rlocal_address\x18\v \x01(\tR\flocalAddress\x12%\n" +
-	"\x0eremote_address\x18\f \x01(\tR\rremoteAddress\"r\n" +
+	"\x0eremote_address\x18\f \x01(\tR\rremoteAddressB\b\n" +
+	"\x06_labelB\x05\n" +
+	"\x03_tcB\x04\n" +
+	"\x02_sB\x06\n" +
+	"\x04_ttlJ\x04\b\x05\x10\x06R\x11sr_policy_mplssid\"r\n" +
 	"\x14SRPolicySegmentFlags\x12\x15\n" +
 	"\x06v_flag\x18\x01 \x01(\bR\x05vFlag\x12\x15\n" +
 	"\x06a_flag\x18\x02 \x01(\bR\x05aFlag\x12\x15\n" +
@@ -15829,106 +15929,109 @@ var file_bmpstream_v1_bmpstream_proto_depIdxs = []int32{
 	78,  // 132: bmpstream.v1.LSSRv6SID.unknown_ls_attr_tlvs:type_name -> bmpstream.v1.TLV
 	23,  // 133: bmpstream.v1.LSSRv6SID.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
 	24,  // 134: bmpstream.v1.SRPolicy.base_attrs:type_name -> bmpstream.v1.BaseAttrs
-	65,  // 135: bmpstream.v1.SRPolicy.sr_policy_candidate_path:type_name -> bmpstream.v1.SRPolicyCandidatePath
-	23,  // 136: bmpstream.v1.SRPolicy.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
-	24,  // 137: bmpstream.v1.Flowspec.base_attrs:type_name -> bmpstream.v1.BaseAttrs
-	29,  // 138: bmpstream.v1.Flowspec.spec:type_name -> bmpstream.v1.FlowspecComponent
-	28,  // 139: bmpstream.v1.Flowspec.actions:type_name -> bmpstream.v1.FlowspecAction
-	23,  // 140: bmpstream.v1.Flowspec.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
-	24,  // 141: bmpstream.v1.VPLSPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
-	23,  // 142: bmpstream.v1.VPLSPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
-	24,  // 143: bmpstream.v1.RTCPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
-	23,  // 144: bmpstream.v1.RTCPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
-	24,  // 145: bmpstream.v1.MVPNPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
-	55,  // 146: bmpstream.v1.MVPNPrefix.multicast_source:type_name -> bmpstream.v1.McastAddr
-	55,  // 147: bmpstream.v1.MVPNPrefix.multicast_group:type_name -> bmpstream.v1.McastAddr
-	23,  // 148: bmpstream.v1.MVPNPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
-	20,  // 149: bmpstream.v1.AIGP.tlvs:type_name -> bmpstream.v1.AIGPTLV
-	60,  // 150: bmpstream.v1.BGPPrefixSID.tlvs:type_name -> bmpstream.v1.PrefixSIDTLV
-	21,  // 151: bmpstream.v1.BaseAttrs.as_path_segments:type_name -> bmpstream.v1.ASPathSegment
-	54,  // 152: bmpstream.v1.BaseAttrs.large_community_list:type_name -> bmpstream.v1.LargeCommunity
-	85,  // 153: bmpstream.v1.BaseAttrs.unknown_attributes:type_name -> bmpstream.v1.UnknownAttr
-	58,  // 154: bmpstream.v1.BaseAttrs.pmsi_tunnel:type_name -> bmpstream.v1.PMSITunnel
-	19,  // 155: bmpstream.v1.BaseAttrs.aigp:type_name -> bmpstream.v1.AIGP
-	22,  // 156: bmpstream.v1.BaseAttrs.bgp_prefix_sid:type_name -> bmpstream.v1.BGPPrefixSID
-	82,  // 157: bmpstream.v1.BaseAttrs.tunnel_encap:type_name -> bmpstream.v1.TunnelEncap
-	30,  // 158: bmpstream.v1.FlowspecComponent.op_val_pairs:type_name -> bmpstream.v1.FlowspecOpVal
-	31,  // 159: bmpstream.v1.FlowspecOpVal.operator:type_name -> bmpstream.v1.FlowspecOperator
-	34,  // 160: bmpstream.v1.LSASLA.attributes:type_name -> bmpstream.v1.LSAttrFields
-	27,  // 161: bmpstream.v1.LSAdjSID.flags:type_name -> bmpstream.v1.FlagSet
-	27,  // 162: bmpstream.v1.LSAttrFields.node_flags:type_name -> bmpstream.v1.FlagSet
-	44,  // 163: bmpstream.v1.LSAttrFields.ls_sr_capabilities:type_name -> bmpstream.v1.LSSRCapability
-	46,  // 164: bmpstream.v1.LSAttrFields.sr_local_block:type_name -> bmpstream.v1.LSSRLocalBlock
-	48,  // 165: bmpstream.v1.LSAttrFields.srv6_capabilities_tlv:type_name -> bmpstream.v1.LSSRv6Capabilities
-	38,  // 166: bmpstream.v1.LSAttrFields.node_msd:type_name -> bmpstream.v1.LSMSD
-	36,  // 167: bmpstream.v1.LSAttrFields.flex_algo_definition:type_name -> bmpstream.v1.LSFlexAlgoDef
-	33,  // 168: bmpstream.v1.LSAttrFields.ls_adjacency_sid:type_name -> bmpstream.v1.LSAdjSID
-	40,  // 169: bmpstream.v1.LSAttrFields.peer_node_sid:type_name -> bmpstream.v1.LSPeerSID
-	40,  // 170: bmpstream.v1.LSAttrFields.peer_adj_sid:type_name -> bmpstream.v1.LSPeerSID
-	40,  // 171: bmpstream.v1.LSAttrFields.peer_set_sid:type_name -> bmpstream.v1.LSPeerSID
-	49,  // 172: bmpstream.v1.LSAttrFields.srv6_endx_sid:type_name -> bmpstream.v1.LSSRv6EndXSID
-	38,  // 173: bmpstream.v1.LSAttrFields.link_msd:type_name -> bmpstream.v1.LSMSD
-	32,  // 174: bmpstream.v1.LSAttrFields.app_spec_link_attr:type_name -> bmpstream.v1.LSASLA
-	27,  // 175: bmpstream.v1.LSAttrFields.igp_flags:type_name -> bmpstream.v1.FlagSet
-	41,  // 176: bmpstream.v1.LSAttrFields.prefix_attr_tlvs:type_name -> bmpstream.v1.LSPrefixAttrTLVs
-	37,  // 177: bmpstream.v1.LSAttrFields.flex_algo_prefix_metric:type_name -> bmpstream.v1.LSFlexAlgoPrefixMetric
-	51,  // 178: bmpstream.v1.LSAttrFields.srv6_locator:type_name -> bmpstream.v1.LSSRv6Locator
-	50,  // 179: bmpstream.v1.LSAttrFields.srv6_endpoint_behavior:type_name -> bmpstream.v1.LSSRv6EndpointBehavior
-	47,  // 180: bmpstream.v1.LSAttrFields.srv6_bgp_peer_node_sid:type_name -> bmpstream.v1.LSSRv6BGPPeerNodeSID
-	52,  // 181: bmpstream.v1.LSAttrFields.srv6_sid_structure:type_name -> bmpstream.v1.LSSRv6SIDStructure
-	78,  // 182: bmpstream.v1.LSAttrFields.unknown_ls_attr_tlvs:type_name -> bmpstream.v1.TLV
-	27,  // 183: bmpstream.v1.LSFADSubTLV.flags:type_name -> bmpstream.v1.FlagSet
-	78,  // 184: bmpstream.v1.LSFADSubTLV.unknown_sub_tlvs:type_name -> bmpstream.v1.TLV
-	35,  // 185: bmpstream.v1.LSFlexAlgoDef.sub_tlv:type_name -> bmpstream.v1.LSFADSubTLV
-	27,  // 186: bmpstream.v1.LSPeerSID.flags:type_name -> bmpstream.v1.FlagSet
-	42,  // 187: bmpstream.v1.LSPrefixAttrTLVs.ls_prefix_sid:type_name -> bmpstream.v1.LSPrefixSID
-	27,  // 188: bmpstream.v1.LSPrefixAttrTLVs.flags:type_name -> bmpstream.v1.FlagSet
-	27,  // 189: bmpstream.v1.LSPrefixSID.flags:type_name -> bmpstream.v1.FlagSet
-	27,  // 190: bmpstream.v1.LSSRCapability.flags:type_name -> bmpstream.v1.FlagSet
-	43,  // 191: bmpstream.v1.LSSRCapability.sr_capability_subtlv:type_name -> bmpstream.v1.LSSRCapRange
-	45,  // 192: bmpstream.v1.LSSRLocalBlock.subranges:type_name -> bmpstream.v1.LSSRLBRange
-	27,  // 193: bmpstream.v1.LSSRv6BGPPeerNodeSID.flags:type_name -> bmpstream.v1.FlagSet
-	27,  // 194: bmpstream.v1.LSSRv6EndXSID.flags:type_name -> bmpstream.v1.FlagSet
-	52,  // 195: bmpstream.v1.LSSRv6EndXSID.srv6_sid_structure:type_name -> bmpstream.v1.LSSRv6SIDStructure
-	78,  // 196: bmpstream.v1.LSSRv6EndXSID.unknown_sub_tlvs:type_name -> bmpstream.v1.TLV
-	27,  // 197: bmpstream.v1.LSSRv6Locator.flags:type_name -> bmpstream.v1.FlagSet
-	78,  // 198: bmpstream.v1.LSSRv6Locator.sub_tlvs:type_name -> bmpstream.v1.TLV
-	61,  // 199: bmpstream.v1.OriginatorSRGB.srgb:type_name -> bmpstream.v1.SRGB
-	53,  // 200: bmpstream.v1.PrefixSID.label_index:type_name -> bmpstream.v1.LabelIndex
-	57,  // 201: bmpstream.v1.PrefixSID.originator_srgb:type_name -> bmpstream.v1.OriginatorSRGB
-	75,  // 202: bmpstream.v1.PrefixSID.srv6_l3_service:type_name -> bmpstream.v1.SRv6Service
-	75,  // 203: bmpstream.v1.PrefixSID.srv6_l2_service:type_name -> bmpstream.v1.SRv6Service
-	79,  // 204: bmpstream.v1.PrefixSIDTLV.label_index:type_name -> bmpstream.v1.TLVLabelIndex
-	80,  // 205: bmpstream.v1.PrefixSIDTLV.originator_srgb:type_name -> bmpstream.v1.TLVOriginatorSRGB
-	75,  // 206: bmpstream.v1.PrefixSIDTLV.srv6_l3_service:type_name -> bmpstream.v1.SRv6Service
-	75,  // 207: bmpstream.v1.PrefixSIDTLV.srv6_l2_service:type_name -> bmpstream.v1.SRv6Service
-	63,  // 208: bmpstream.v1.SRPolicyBindingSID.endpoint_behavior:type_name -> bmpstream.v1.SRPolicyBehavior
-	64,  // 209: bmpstream.v1.SRPolicyCandidatePath.binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
-	64,  // 210: bmpstream.v1.SRPolicyCandidatePath.srv6_binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
-	68,  // 211: bmpstream.v1.SRPolicyCandidatePath.preference_subtlv:type_name -> bmpstream.v1.SRPolicyPreference
-	66,  // 212: bmpstream.v1.SRPolicyCandidatePath.enlp_subtlv:type_name -> bmpstream.v1.SRPolicyENLP
-	71,  // 213: bmpstream.v1.SRPolicyCandidatePath.segment_list_subtlv:type_name -> bmpstream.v1.SRPolicySegmentList
-	70,  // 214: bmpstream.v1.SRPolicySegment.flags:type_name -> bmpstream.v1.SRPolicySegmentFlags
-	67,  // 215: bmpstream.v1.SRPolicySegment.sr_policy_mplssid:type_name -> bmpstream.v1.SRPolicyMPLSSID
-	63,  // 216: bmpstream.v1.SRPolicySegment.endpoint_behavior:type_name -> bmpstream.v1.SRPolicyBehavior
-	72,  // 217: bmpstream.v1.SRPolicySegmentList.weight_subtlv:type_name -> bmpstream.v1.SRPolicyWeight
-	69,  // 218: bmpstream.v1.SRPolicySegmentList.segments:type_name -> bmpstream.v1.SRPolicySegment
-	83,  // 219: bmpstream.v1.SRPolicySegmentList.unknown_subtlvs:type_name -> bmpstream.v1.TunnelEncapRaw
-	76,  // 220: bmpstream.v1.SRv6SIDInfo.sub_sub_tlvs:type_name -> bmpstream.v1.SRv6SubSubTLV
-	77,  // 221: bmpstream.v1.SRv6Service.sub_tlvs:type_name -> bmpstream.v1.SRv6SubTLV
-	74,  // 222: bmpstream.v1.SRv6SubSubTLV.structure:type_name -> bmpstream.v1.SRv6SIDStructure
-	73,  // 223: bmpstream.v1.SRv6SubTLV.info:type_name -> bmpstream.v1.SRv6SIDInfo
-	62,  // 224: bmpstream.v1.TLVOriginatorSRGB.ranges:type_name -> bmpstream.v1.SRGBRange
-	84,  // 225: bmpstream.v1.TunnelEncap.tunnels:type_name -> bmpstream.v1.TunnelEncapTLV
-	81,  // 226: bmpstream.v1.TunnelEncapTLV.egress_endpoint:type_name -> bmpstream.v1.TunnelEgressEndpoint
-	67,  // 227: bmpstream.v1.TunnelEncapTLV.mpls_label_stack:type_name -> bmpstream.v1.SRPolicyMPLSSID
-	65,  // 228: bmpstream.v1.TunnelEncapTLV.sr_policy:type_name -> bmpstream.v1.SRPolicyCandidatePath
-	83,  // 229: bmpstream.v1.TunnelEncapTLV.unknown_subtlvs:type_name -> bmpstream.v1.TunnelEncapRaw
-	230, // [230:230] is the sub-list for method output_type
-	230, // [230:230] is the sub-list for method input_type
-	230, // [230:230] is the sub-list for extension type_name
-	230, // [230:230] is the sub-list for extension extendee
-	0,   // [0:230] is the sub-list for field type_name
+	64,  // 135: bmpstream.v1.SRPolicy.binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
+	64,  // 136: bmpstream.v1.SRPolicy.srv6_binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
+	68,  // 137: bmpstream.v1.SRPolicy.preference_subtlv:type_name -> bmpstream.v1.SRPolicyPreference
+	66,  // 138: bmpstream.v1.SRPolicy.enlp_subtlv:type_name -> bmpstream.v1.SRPolicyENLP
+	71,  // 139: bmpstream.v1.SRPolicy.segment_list_subtlv:type_name -> bmpstream.v1.SRPolicySegmentList
+	23,  // 140: bmpstream.v1.SRPolicy.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
+	24,  // 141: bmpstream.v1.Flowspec.base_attrs:type_name -> bmpstream.v1.BaseAttrs
+	29,  // 142: bmpstream.v1.Flowspec.spec:type_name -> bmpstream.v1.FlowspecComponent
+	28,  // 143: bmpstream.v1.Flowspec.actions:type_name -> bmpstream.v1.FlowspecAction
+	23,  // 144: bmpstream.v1.Flowspec.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
+	24,  // 145: bmpstream.v1.VPLSPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
+	23,  // 146: bmpstream.v1.VPLSPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
+	24,  // 147: bmpstream.v1.RTCPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
+	23,  // 148: bmpstream.v1.RTCPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
+	24,  // 149: bmpstream.v1.MVPNPrefix.base_attrs:type_name -> bmpstream.v1.BaseAttrs
+	55,  // 150: bmpstream.v1.MVPNPrefix.multicast_source:type_name -> bmpstream.v1.McastAddr
+	55,  // 151: bmpstream.v1.MVPNPrefix.multicast_group:type_name -> bmpstream.v1.McastAddr
+	23,  // 152: bmpstream.v1.MVPNPrefix.bmp_tlvs:type_name -> bmpstream.v1.BMPTLV
+	20,  // 153: bmpstream.v1.AIGP.tlvs:type_name -> bmpstream.v1.AIGPTLV
+	60,  // 154: bmpstream.v1.BGPPrefixSID.tlvs:type_name -> bmpstream.v1.PrefixSIDTLV
+	21,  // 155: bmpstream.v1.BaseAttrs.as_path_segments:type_name -> bmpstream.v1.ASPathSegment
+	54,  // 156: bmpstream.v1.BaseAttrs.large_community_list:type_name -> bmpstream.v1.LargeCommunity
+	85,  // 157: bmpstream.v1.BaseAttrs.unknown_attributes:type_name -> bmpstream.v1.UnknownAttr
+	58,  // 158: bmpstream.v1.BaseAttrs.pmsi_tunnel:type_name -> bmpstream.v1.PMSITunnel
+	19,  // 159: bmpstream.v1.BaseAttrs.aigp:type_name -> bmpstream.v1.AIGP
+	22,  // 160: bmpstream.v1.BaseAttrs.bgp_prefix_sid:type_name -> bmpstream.v1.BGPPrefixSID
+	82,  // 161: bmpstream.v1.BaseAttrs.tunnel_encap:type_name -> bmpstream.v1.TunnelEncap
+	30,  // 162: bmpstream.v1.FlowspecComponent.op_val_pairs:type_name -> bmpstream.v1.FlowspecOpVal
+	31,  // 163: bmpstream.v1.FlowspecOpVal.operator:type_name -> bmpstream.v1.FlowspecOperator
+	34,  // 164: bmpstream.v1.LSASLA.attributes:type_name -> bmpstream.v1.LSAttrFields
+	27,  // 165: bmpstream.v1.LSAdjSID.flags:type_name -> bmpstream.v1.FlagSet
+	27,  // 166: bmpstream.v1.LSAttrFields.node_flags:type_name -> bmpstream.v1.FlagSet
+	44,  // 167: bmpstream.v1.LSAttrFields.ls_sr_capabilities:type_name -> bmpstream.v1.LSSRCapability
+	46,  // 168: bmpstream.v1.LSAttrFields.sr_local_block:type_name -> bmpstream.v1.LSSRLocalBlock
+	48,  // 169: bmpstream.v1.LSAttrFields.srv6_capabilities_tlv:type_name -> bmpstream.v1.LSSRv6Capabilities
+	38,  // 170: bmpstream.v1.LSAttrFields.node_msd:type_name -> bmpstream.v1.LSMSD
+	36,  // 171: bmpstream.v1.LSAttrFields.flex_algo_definition:type_name -> bmpstream.v1.LSFlexAlgoDef
+	33,  // 172: bmpstream.v1.LSAttrFields.ls_adjacency_sid:type_name -> bmpstream.v1.LSAdjSID
+	40,  // 173: bmpstream.v1.LSAttrFields.peer_node_sid:type_name -> bmpstream.v1.LSPeerSID
+	40,  // 174: bmpstream.v1.LSAttrFields.peer_adj_sid:type_name -> bmpstream.v1.LSPeerSID
+	40,  // 175: bmpstream.v1.LSAttrFields.peer_set_sid:type_name -> bmpstream.v1.LSPeerSID
+	49,  // 176: bmpstream.v1.LSAttrFields.srv6_endx_sid:type_name -> bmpstream.v1.LSSRv6EndXSID
+	38,  // 177: bmpstream.v1.LSAttrFields.link_msd:type_name -> bmpstream.v1.LSMSD
+	32,  // 178: bmpstream.v1.LSAttrFields.app_spec_link_attr:type_name -> bmpstream.v1.LSASLA
+	27,  // 179: bmpstream.v1.LSAttrFields.igp_flags:type_name -> bmpstream.v1.FlagSet
+	41,  // 180: bmpstream.v1.LSAttrFields.prefix_attr_tlvs:type_name -> bmpstream.v1.LSPrefixAttrTLVs
+	37,  // 181: bmpstream.v1.LSAttrFields.flex_algo_prefix_metric:type_name -> bmpstream.v1.LSFlexAlgoPrefixMetric
+	51,  // 182: bmpstream.v1.LSAttrFields.srv6_locator:type_name -> bmpstream.v1.LSSRv6Locator
+	50,  // 183: bmpstream.v1.LSAttrFields.srv6_endpoint_behavior:type_name -> bmpstream.v1.LSSRv6EndpointBehavior
+	47,  // 184: bmpstream.v1.LSAttrFields.srv6_bgp_peer_node_sid:type_name -> bmpstream.v1.LSSRv6BGPPeerNodeSID
+	52,  // 185: bmpstream.v1.LSAttrFields.srv6_sid_structure:type_name -> bmpstream.v1.LSSRv6SIDStructure
+	78,  // 186: bmpstream.v1.LSAttrFields.unknown_ls_attr_tlvs:type_name -> bmpstream.v1.TLV
+	27,  // 187: bmpstream.v1.LSFADSubTLV.flags:type_name -> bmpstream.v1.FlagSet
+	78,  // 188: bmpstream.v1.LSFADSubTLV.unknown_sub_tlvs:type_name -> bmpstream.v1.TLV
+	35,  // 189: bmpstream.v1.LSFlexAlgoDef.sub_tlv:type_name -> bmpstream.v1.LSFADSubTLV
+	27,  // 190: bmpstream.v1.LSPeerSID.flags:type_name -> bmpstream.v1.FlagSet
+	42,  // 191: bmpstream.v1.LSPrefixAttrTLVs.ls_prefix_sid:type_name -> bmpstream.v1.LSPrefixSID
+	27,  // 192: bmpstream.v1.LSPrefixAttrTLVs.flags:type_name -> bmpstream.v1.FlagSet
+	27,  // 193: bmpstream.v1.LSPrefixSID.flags:type_name -> bmpstream.v1.FlagSet
+	27,  // 194: bmpstream.v1.LSSRCapability.flags:type_name -> bmpstream.v1.FlagSet
+	43,  // 195: bmpstream.v1.LSSRCapability.sr_capability_subtlv:type_name -> bmpstream.v1.LSSRCapRange
+	45,  // 196: bmpstream.v1.LSSRLocalBlock.subranges:type_name -> bmpstream.v1.LSSRLBRange
+	27,  // 197: bmpstream.v1.LSSRv6BGPPeerNodeSID.flags:type_name -> bmpstream.v1.FlagSet
+	27,  // 198: bmpstream.v1.LSSRv6EndXSID.flags:type_name -> bmpstream.v1.FlagSet
+	52,  // 199: bmpstream.v1.LSSRv6EndXSID.srv6_sid_structure:type_name -> bmpstream.v1.LSSRv6SIDStructure
+	78,  // 200: bmpstream.v1.LSSRv6EndXSID.unknown_sub_tlvs:type_name -> bmpstream.v1.TLV
+	27,  // 201: bmpstream.v1.LSSRv6Locator.flags:type_name -> bmpstream.v1.FlagSet
+	78,  // 202: bmpstream.v1.LSSRv6Locator.sub_tlvs:type_name -> bmpstream.v1.TLV
+	61,  // 203: bmpstream.v1.OriginatorSRGB.srgb:type_name -> bmpstream.v1.SRGB
+	53,  // 204: bmpstream.v1.PrefixSID.label_index:type_name -> bmpstream.v1.LabelIndex
+	57,  // 205: bmpstream.v1.PrefixSID.originator_srgb:type_name -> bmpstream.v1.OriginatorSRGB
+	75,  // 206: bmpstream.v1.PrefixSID.srv6_l3_service:type_name -> bmpstream.v1.SRv6Service
+	75,  // 207: bmpstream.v1.PrefixSID.srv6_l2_service:type_name -> bmpstream.v1.SRv6Service
+	79,  // 208: bmpstream.v1.PrefixSIDTLV.label_index:type_name -> bmpstream.v1.TLVLabelIndex
+	80,  // 209: bmpstream.v1.PrefixSIDTLV.originator_srgb:type_name -> bmpstream.v1.TLVOriginatorSRGB
+	75,  // 210: bmpstream.v1.PrefixSIDTLV.srv6_l3_service:type_name -> bmpstream.v1.SRv6Service
+	75,  // 211: bmpstream.v1.PrefixSIDTLV.srv6_l2_service:type_name -> bmpstream.v1.SRv6Service
+	63,  // 212: bmpstream.v1.SRPolicyBindingSID.endpoint_behavior:type_name -> bmpstream.v1.SRPolicyBehavior
+	64,  // 213: bmpstream.v1.SRPolicyCandidatePath.binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
+	64,  // 214: bmpstream.v1.SRPolicyCandidatePath.srv6_binding_sid:type_name -> bmpstream.v1.SRPolicyBindingSID
+	68,  // 215: bmpstream.v1.SRPolicyCandidatePath.preference_subtlv:type_name -> bmpstream.v1.SRPolicyPreference
+	66,  // 216: bmpstream.v1.SRPolicyCandidatePath.enlp_subtlv:type_name -> bmpstream.v1.SRPolicyENLP
+	71,  // 217: bmpstream.v1.SRPolicyCandidatePath.segment_list_subtlv:type_name -> bmpstream.v1.SRPolicySegmentList
+	70,  // 218: bmpstream.v1.SRPolicySegment.flags:type_name -> bmpstream.v1.SRPolicySegmentFlags
+	63,  // 219: bmpstream.v1.SRPolicySegment.endpoint_behavior:type_name -> bmpstream.v1.SRPolicyBehavior
+	72,  // 220: bmpstream.v1.SRPolicySegmentList.weight_subtlv:type_name -> bmpstream.v1.SRPolicyWeight
+	69,  // 221: bmpstream.v1.SRPolicySegmentList.segments:type_name -> bmpstream.v1.SRPolicySegment
+	83,  // 222: bmpstream.v1.SRPolicySegmentList.unknown_subtlvs:type_name -> bmpstream.v1.TunnelEncapRaw
+	76,  // 223: bmpstream.v1.SRv6SIDInfo.sub_sub_tlvs:type_name -> bmpstream.v1.SRv6SubSubTLV
+	77,  // 224: bmpstream.v1.SRv6Service.sub_tlvs:type_name -> bmpstream.v1.SRv6SubTLV
+	74,  // 225: bmpstream.v1.SRv6SubSubTLV.structure:type_name -> bmpstream.v1.SRv6SIDStructure
+	73,  // 226: bmpstream.v1.SRv6SubTLV.info:type_name -> bmpstream.v1.SRv6SIDInfo
+	62,  // 227: bmpstream.v1.TLVOriginatorSRGB.ranges:type_name -> bmpstream.v1.SRGBRange
+	84,  // 228: bmpstream.v1.TunnelEncap.tunnels:type_name -> bmpstream.v1.TunnelEncapTLV
+	81,  // 229: bmpstream.v1.TunnelEncapTLV.egress_endpoint:type_name -> bmpstream.v1.TunnelEgressEndpoint
+	67,  // 230: bmpstream.v1.TunnelEncapTLV.mpls_label_stack:type_name -> bmpstream.v1.SRPolicyMPLSSID
+	65,  // 231: bmpstream.v1.TunnelEncapTLV.sr_policy:type_name -> bmpstream.v1.SRPolicyCandidatePath
+	83,  // 232: bmpstream.v1.TunnelEncapTLV.unknown_subtlvs:type_name -> bmpstream.v1.TunnelEncapRaw
+	233, // [233:233] is the sub-list for method output_type
+	233, // [233:233] is the sub-list for method input_type
+	233, // [233:233] is the sub-list for extension type_name
+	233, // [233:233] is the sub-list for extension extendee
+	0,   // [0:233] is the sub-list for field type_name
 }
 
 func init() { file_bmpstream_v1_bmpstream_proto_init() }
@@ -15979,6 +16082,7 @@ func file_bmpstream_v1_bmpstream_proto_init() {
 	file_bmpstream_v1_bmpstream_proto_msgTypes[45].OneofWrappers = []any{}
 	file_bmpstream_v1_bmpstream_proto_msgTypes[64].OneofWrappers = []any{}
 	file_bmpstream_v1_bmpstream_proto_msgTypes[65].OneofWrappers = []any{}
+	file_bmpstream_v1_bmpstream_proto_msgTypes[69].OneofWrappers = []any{}
 	file_bmpstream_v1_bmpstream_proto_msgTypes[84].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
