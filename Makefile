@@ -82,7 +82,7 @@ IMAGE_TAR    ?= $(BIN)/bmpstream-image.tar
 IMAGE_BINDIR ?= $(BIN)/image
 STATIC_FLAGS := -trimpath -tags timetzdata -ldflags "-s -w $(LDFLAGS)"
 
-.PHONY: image test-deployment
+.PHONY: image manifests test-deployment
 
 # The container image as a tarball (OCI layout + docker manifest.json), built without a
 # container engine: `docker load -i bin/bmpstream-image.tar`. Same settings as Dockerfile.
@@ -90,6 +90,11 @@ image:
 	CGO_ENABLED=0 $(GO) build $(STATIC_FLAGS) -o $(IMAGE_BINDIR)/bmpstream ./cmd/bmpstream
 	cd deployment && $(GO) run ./cmd/mkimage --binary $(abspath $(IMAGE_BINDIR))/bmpstream \
 		--version $(VERSION) --out $(abspath $(IMAGE_TAR))
+
+# deployment/kubernetes/ rendered from the Helm chart's default values (committed; a test
+# checks it is up to date), after copying deployment/prometheus/alerts.yml into the chart.
+manifests:
+	cd deployment && $(GO) run ./cmd/manifests --chart helm/bmpstream --alerts prometheus/alerts.yml --out kubernetes
 
 # The deployment tests: image, chart, manifests, compose, alert rules, dashboard.
 test-deployment:

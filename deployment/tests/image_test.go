@@ -105,8 +105,8 @@ func TestImage(t *testing.T) {
 	}
 	var dm []struct{ RepoTags []string }
 	readJSON(t, filepath.Join(outer, "manifest.json"), &dm)
-	if len(dm) != 1 || !slices.Equal(dm[0].RepoTags, []string{tag}) {
-		t.Fatalf("manifest.json %+v, want one image tagged %s", dm, tag)
+	if len(dm) != 1 || !slices.Equal(dm[0].RepoTags, []string{tag, "bmpstream:latest"}) {
+		t.Fatalf("manifest.json %+v, want one image tagged %s and bmpstream:latest", dm, tag)
 	}
 	// The OCI layout's view: the same manifest digest, named by its tag.
 	idx, err := layout.ImageIndexFromPath(outer)
@@ -117,8 +117,9 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(im.Manifests) != 1 || im.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != testVersion {
-		t.Fatalf("index.json %+v, want one manifest named %s", im.Manifests, testVersion)
+	if len(im.Manifests) != 2 || im.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != testVersion ||
+		im.Manifests[1].Annotations["org.opencontainers.image.ref.name"] != "latest" || im.Manifests[0].Digest != im.Manifests[1].Digest {
+		t.Fatalf("index.json %+v, want one manifest named %s and latest", im.Manifests, testVersion)
 	}
 	ociImg, err := idx.Image(im.Manifests[0].Digest)
 	if err != nil {

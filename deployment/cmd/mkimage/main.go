@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bmpstream/bmpstream/deployment/internal/image"
@@ -23,25 +24,26 @@ func main() {
 	flag.StringVar(&s.Revision, "revision", "", "source revision label")
 	flag.StringVar(&s.Arch, "arch", "", "architecture of the binary (default: this machine's)")
 	flag.StringVar(&out, "out", "bmpstream-image.tar", "output tarball")
-	flag.StringVar(&tag, "tag", "", "image name:tag (default bmpstream:VERSION)")
+	flag.StringVar(&tag, "tag", "", "image name:tag (default bmpstream:VERSION, plus bmpstream:latest, the Helm chart's default)")
 	flag.Parse()
 	if s.Binary == "" {
 		fmt.Fprintln(os.Stderr, "mkimage: --binary is required")
 		os.Exit(2)
 	}
+	tags := []string{tag}
 	if tag == "" {
-		tag = "bmpstream:" + s.Version
+		tags = []string{"bmpstream:" + s.Version, "bmpstream:latest"}
 	}
 	// Reproducible: file and image times come from SOURCE_DATE_EPOCH (default 0).
 	epoch, _ := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
 	s.Created = time.Unix(epoch, 0).UTC()
-	if err := run(s, out, tag); err != nil {
+	if err := run(s, out, tags); err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		os.Exit(1)
 	}
 }
 
-func run(s image.Spec, out, tag string) error {
+func run(s image.Spec, out string, tags []string) error {
 	img, err := image.Build(s)
 	if err != nil {
 		return err
@@ -51,7 +53,7 @@ func run(s image.Spec, out, tag string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := image.WriteTarball(w, img, tag); err != nil {
+	if err := image.WriteTarball(w, img, tags...); err != nil {
 		f.Close()
 		return err
 	}
@@ -66,6 +68,6 @@ func run(s image.Spec, out, tag string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s: %s %s (docker load -i %s)\n", out, tag, d, out)
+	fmt.Printf("wrote %s: %s %s (docker load -i %s)\n", out, strings.Join(tags, " "), d, out)
 	return nil
 }

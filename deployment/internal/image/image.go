@@ -195,9 +195,9 @@ func rootfs(s Spec) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// WriteTarball writes img as tag (e.g. bmpstream:v1.2.3) to w: an OCI image layout with
-// Docker's manifest.json beside it.
-func WriteTarball(w io.Writer, img v1.Image, tag string) error {
+// WriteTarball writes img under tags (e.g. bmpstream:v1.2.3, bmpstream:latest) to w: an
+// OCI image layout with Docker's manifest.json beside it.
+func WriteTarball(w io.Writer, img v1.Image, tags ...string) error {
 	rawManifest, err := img.RawManifest()
 	if err != nil {
 		return err
@@ -258,10 +258,9 @@ func WriteTarball(w io.Writer, img v1.Image, tag string) error {
 	if err := add(blob(manifestDigest), rawManifest); err != nil {
 		return err
 	}
-	index, err := json.Marshal(map[string]any{
-		"schemaVersion": 2,
-		"mediaType":     types.OCIImageIndex,
-		"manifests": []map[string]any{{
+	var manifests []map[string]any
+	for _, tag := range tags {
+		manifests = append(manifests, map[string]any{
 			"mediaType": types.OCIManifestSchema1,
 			"digest":    manifestDigest.String(),
 			"size":      len(rawManifest),
@@ -269,7 +268,12 @@ func WriteTarball(w io.Writer, img v1.Image, tag string) error {
 				"io.containerd.image.name":          "docker.io/library/" + tag,
 				"org.opencontainers.image.ref.name": refName(tag),
 			},
-		}},
+		})
+	}
+	index, err := json.Marshal(map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     types.OCIImageIndex,
+		"manifests":     manifests,
 	})
 	if err != nil {
 		return err
@@ -282,7 +286,7 @@ func WriteTarball(w io.Writer, img v1.Image, tag string) error {
 	}
 	docker, err := json.Marshal([]map[string]any{{
 		"Config":   blob(configName),
-		"RepoTags": []string{tag},
+		"RepoTags": tags,
 		"Layers":   layerNames,
 	}})
 	if err != nil {
