@@ -218,11 +218,17 @@ func (s *Stage) StartSweeper(interval time.Duration) {
 	}()
 }
 
-// Close stops the sweeper and closes Next.
-func (s *Stage) Close() error {
+// StopSweeper stops the sweeper (if started); idempotent.
+func (s *Stage) StopSweeper() {
 	if s.stop != nil {
 		close(s.stop)
 		<-s.done
+		s.stop = nil
 	}
+}
+
+// Close stops the sweeper and closes Next.
+func (s *Stage) Close() error {
+	s.StopSweeper()
 	return s.Next.Close()
 }

@@ -110,12 +110,16 @@ type collector struct {
 	stop func()
 }
 
-func startCollector(t *testing.T) *collector {
+func startCollector(t *testing.T, wrap func(publisher.Publisher) publisher.Publisher) *collector {
 	t.Helper()
 	c := &collector{sink: &memSink{}, counters: &session.Counters{}}
 	c.queue = publisher.NewQueue(c.sink, 16, publisher.Block)
-	c.srv = server.New(server.Config{Listen: "127.0.0.1:0", Publisher: c.queue,
-		Session: session.Config{Counters: c.counters}})
+	var pub publisher.Publisher = c.queue
+	if wrap != nil {
+		pub = wrap(pub)
+	}
+	c.srv = server.New(server.Config{Listen: "127.0.0.1:0", Publisher: pub,
+		Session: session.Config{Counters: c.counters, Encodings: publisher.Needs(pub)}})
 	if err := c.srv.Listen(); err != nil {
 		c.queue.Close()
 		t.Fatal(err)

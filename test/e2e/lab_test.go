@@ -11,6 +11,7 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
+	"github.com/bmpstream/bmpstream/pkg/publisher"
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
@@ -50,6 +51,8 @@ type labOptions struct {
 	setup func(dut *gobgp.BgpServer)
 	// ipv6 runs the BGP session over ::1 instead of 127.0.0.2 -> 127.0.0.1.
 	ipv6 bool
+	// wrap, when set, puts a publisher stage (e.g. the route table's) in front of the sink.
+	wrap func(publisher.Publisher) publisher.Publisher
 }
 
 // newLab starts the collector and both speakers. Everything is stopped at the end of
@@ -60,7 +63,7 @@ func newLab(t *testing.T, o labOptions) *lab {
 	if o.ipv6 {
 		l.dutAddr, l.injAddr = loopback6, loopback6
 	}
-	l.col = startCollector(t)
+	l.col = startCollector(t, o.wrap)
 	t.Cleanup(l.col.stop)
 	l.tap = startTap(t, l.col.srv.Addr().String())
 	t.Cleanup(l.tap.close)
