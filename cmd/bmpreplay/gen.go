@@ -146,6 +146,9 @@ func (s genSummary) text() string {
 	for why, n := range c.Skipped {
 		t += fmt.Sprintf("\n  skipped %d: %s", n, why)
 	}
+	for what, n := range c.Quirks {
+		t += fmt.Sprintf("\n  converted %d: %s", n, what)
+	}
 	return t
 }
 

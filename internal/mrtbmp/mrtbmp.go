@@ -62,6 +62,8 @@ type Counts struct {
 	// MRTRecords read; Skipped MRT records or RIB entries not converted, by reason.
 	MRTRecords int            `json:"mrt_records"`
 	Skipped    map[string]int `json:"skipped,omitempty"`
+	// Quirks counts input that deviates from RFC 6396 in a known way and was converted.
+	Quirks map[string]int `json:"quirks,omitempty"`
 	// BMP messages written, by kind.
 	Messages   int `json:"bmp_messages"`
 	Updates    int `json:"route_monitoring"`
@@ -85,6 +87,13 @@ type Counts struct {
 // End-of-RIB. (BGP4MP streams carry withdrawals and other families too: no exact figure.)
 func (c Counts) Records() int64 {
 	return int64(c.Initiation + c.PeerUps + c.PeerDowns + c.Terminated + c.Announced + c.EndOfRIBs)
+}
+
+func (c *Counts) quirk(what string) {
+	if c.Quirks == nil {
+		c.Quirks = make(map[string]int)
+	}
+	c.Quirks[what]++
 }
 
 func (c *Counts) skip(why string) {

@@ -298,8 +298,10 @@ func TestRIBRouteViews(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Announced+noNH != entries || c.Skipped["ipv6 route without next hop"] != noNH {
-		t.Fatalf("%d RIB entries (%d without a next hop), converter: %+v", entries, noNH, c)
+	// The routes GoBGP finds no next hop for carry a full-format MP_REACH_NLRI (Quagga):
+	// the converter takes the next hop from it.
+	if noNH == 0 || c.Announced != entries || c.Quirks["full MP_REACH_NLRI in a RIB entry (next hop taken from it)"] != noNH || len(c.Skipped) != 0 {
+		t.Fatalf("%d RIB entries (%d without a next hop for GoBGP), converter: %+v", entries, noNH, c)
 	}
 	msgs := decodeStream(t, out.Bytes())
 	if len(msgs) != c.Messages {
@@ -311,13 +313,18 @@ func TestRIBRouteViews(t *testing.T) {
 		}
 	}
 	got := bmpRoutes(t, msgs)
-	if len(got) != len(want) {
-		t.Fatalf("%d distinct routes in the stream, %d in the RIB", len(got), len(want))
+	total, matched := 0, 0
+	for _, n := range got {
+		total += n
 	}
 	for k, n := range want {
 		if got[k] != n {
 			t.Fatalf("route %x: %d in the stream, %d in the RIB", k, got[k], n)
 		}
+		matched += n
+	}
+	if total != matched+noNH {
+		t.Fatalf("%d routes in the stream, %d matched the RIB, %d with the quirk", total, matched, noNH)
 	}
 }
 
@@ -427,5 +434,36 @@ func TestOpenCompressed(t *testing.T) {
 	}
 	if _, err := Convert(bytes.NewReader(nil), &bytes.Buffer{}, Options{}); err == nil {
 		t.Fatal("empty input converted")
+	}
+}
+
+// TestRIBQuaggaFullMPReach: Quagga writes IPv6 RIB entries with the whole MP_REACH_NLRI;
+// their next hops come from it and every IPv6 route of the stream has one.
+func TestRIBQuaggaFullMPReach(t *testing.T) {
+	path := filepath.Join(testutil.TestdataDir(t), "mrt", "t2mune_mrtparse", "quagga_rib.mrt")
+	var out bytes.Buffer
+	c, err := ConvertFile(path, &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Announced != 9 || c.Quirks["full MP_REACH_NLRI in a RIB entry (next hop taken from it)"] != 6 || len(c.Skipped) != 0 {
+		t.Fatalf("counts %+v", c)
+	}
+	v6 := 0
+	for _, m := range decodeStream(t, out.Bytes()) {
+		if m.upd == nil {
+			continue
+		}
+		for _, a := range m.upd.PathAttributes {
+			if mp, ok := a.(*bgp.PathAttributeMpReachNLRI); ok {
+				if !mp.Nexthop.Is6() || mp.Nexthop.IsUnspecified() {
+					t.Fatalf("IPv6 UPDATE with next hop %s", mp.Nexthop)
+				}
+				v6 += len(mp.Value)
+			}
+		}
+	}
+	if v6 != 6 {
+		t.Fatalf("%d IPv6 routes, want 6", v6)
 	}
 }

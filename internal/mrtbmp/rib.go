@@ -76,7 +76,8 @@ func (c *converter) ribRecord(h *mrt.MRTHeader, body []byte) error {
 		s.fams = append(s.fams, fam)
 	}
 	var key, attrs, nh []byte
-	for _, e := range rib.Entries {
+	var fullMP [][]byte // next hops of full-format MP_REACH_NLRI attributes, by entry (lazily)
+	for ei, e := range rib.Entries {
 		if int(e.PeerIndex) >= len(s.peers) {
 			c.n.skip("rib entry of an unknown peer")
 			continue
@@ -110,8 +111,19 @@ func (c *converter) ribRecord(h *mrt.MRTHeader, body []byte) error {
 			continue
 		}
 		if fam.afi == 2 && len(nh) == 0 {
-			c.n.skip("ipv6 route without next hop")
-			continue
+			// Some dumpers (Quagga) write the whole MP_REACH_NLRI (AFI, SAFI, next hop,
+			// NLRI) instead of RFC 6396's next hop only; GoBGP then finds no next hop.
+			if fullMP == nil {
+				fullMP = fullMPNextHops(body, len(rib.Entries))
+			}
+			if ei < len(fullMP) {
+				nh = append(nh, fullMP[ei]...)
+			}
+			if len(nh) == 0 {
+				c.n.skip("ipv6 route without next hop")
+				continue
+			}
+			c.n.quirk("full MP_REACH_NLRI in a RIB entry (next hop taken from it)")
 		}
 		key = append(key[:0], byte(fam.afi), fam.safi, byte(len(nh)))
 		key = append(key, nh...)
@@ -289,4 +301,61 @@ func update(buf *[]byte, attrs, mp, nlri []byte) []byte {
 	b = append(b, nlri...)
 	*buf = b
 	return b
+}
+
+// fullMPNextHops walks a RIB record (RFC 6396 §4.3.2: sequence number, prefix, entry count,
+// entries) and returns, per entry, the next hop of an MP_REACH_NLRI attribute written in
+// the full UPDATE format (AFI 2, SAFI 1 or 2, next hop length, next hop, ...), or nil for
+// an entry without one. A record that does not walk cleanly gives what was found so far.
+func fullMPNextHops(body []byte, entries int) [][]byte {
+	out := make([][]byte, 0, entries)
+	if len(body) < 5 {
+		return out
+	}
+	i := 4
+	i += 1 + (int(body[i])+7)/8 // prefix length and bytes
+	if i+2 > len(body) {
+		return out
+	}
+	i += 2 // entry count
+	for range entries {
+		if i+8 > len(body) {
+			return out
+		}
+		alen := int(body[i+6])<<8 | int(body[i+7])
+		i += 8
+		if i+alen > len(body) {
+			return out
+		}
+		out = append(out, mpNextHop(body[i:i+alen]))
+		i += alen
+	}
+	return out
+}
+
+// mpNextHop finds a full-format IPv6 MP_REACH_NLRI in attrs and returns its next hop.
+func mpNextHop(attrs []byte) []byte {
+	for i := 0; i+3 <= len(attrs); {
+		flags, typ := attrs[i], attrs[i+1]
+		hl, n := 3, int(attrs[i+2])
+		if flags&0x10 != 0 {
+			if i+4 > len(attrs) {
+				return nil
+			}
+			hl, n = 4, int(attrs[i+2])<<8|int(attrs[i+3])
+		}
+		if i+hl+n > len(attrs) {
+			return nil
+		}
+		v := attrs[i+hl : i+hl+n]
+		if typ == 14 && len(v) >= 4 && v[0] == 0 && v[1] == 2 && (v[2] == 1 || v[2] == 2) {
+			l := int(v[3])
+			if (l == 16 || l == 32) && 4+l <= len(v) {
+				return v[4 : 4+l]
+			}
+			return nil
+		}
+		i += hl + n
+	}
+	return nil
 }
