@@ -243,7 +243,7 @@ func TestRIBRouteViews(t *testing.T) {
 	path := filepath.Join(testutil.TestdataDir(t), "mrt", "CAIDA_libbgpstream", "test-dumps__routeviews.route-views.jinx.ribs.1401487200.bz2")
 	opt, peers := Options{}, 14
 	if raceEnabled {
-		opt.MaxPeers, peers = 2, 2 // the first two peers hold about 75,000 routes
+		opt.MaxPeers, peers = 2, 2 // the first two peers hold 1,378 routes
 	}
 	var out bytes.Buffer
 	c, err := ConvertFile(path, &out, opt)
@@ -300,7 +300,7 @@ func TestRIBRouteViews(t *testing.T) {
 	}
 	// The routes GoBGP finds no next hop for carry a full-format MP_REACH_NLRI (Quagga):
 	// the converter takes the next hop from it.
-	if noNH == 0 || c.Announced != entries || c.Quirks["full MP_REACH_NLRI in a RIB entry (next hop taken from it)"] != noNH || len(c.Skipped) != 0 {
+	if (!raceEnabled && noNH == 0) || c.Announced != entries || c.Quirks["full MP_REACH_NLRI in a RIB entry (next hop taken from it)"] != noNH || len(c.Skipped) != 0 {
 		t.Fatalf("%d RIB entries (%d without a next hop for GoBGP), converter: %+v", entries, noNH, c)
 	}
 	msgs := decodeStream(t, out.Bytes())
