@@ -65,6 +65,13 @@ func Inspect(path string, w io.Writer, format file.Format, opts capture.Options,
 				break
 			}
 		}
+		// The end of the stream ends the session as a disconnection ends the collector's
+		// (synthesized peer downs and router term when there was no Termination).
+		reason := session.EndEOF
+		if res.Err != nil {
+			reason = session.EndFramingError
+		}
+		sess.End(reason, time.Now())
 		if err := sess.Flush(); err != nil && res.Err == nil {
 			res.Err = err
 		}

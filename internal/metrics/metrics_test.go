@@ -190,9 +190,11 @@ func TestCaptureMetrics(t *testing.T) {
 		`bmpstream_connections_open{` + r + `}`:                            0,
 		`bmpstream_peers_up{` + r + `}`:                                    0,
 		`bmpstream_router_info{` + r + `,sys_name="frr-dut"}`:              1,
-		`bmpstream_records_total{type="router"}`:                           1,
-		`bmpstream_records_total{type="peer"}`:                             4,
-		`bmpstream_records_total{type="statistics"}`:                       9,
+		// Initiation, and the router term synthesized at the end (no Termination); the
+		// Peer Up and 3 Peer Downs (FRR repeats them), no synthesized down (peer down).
+		`bmpstream_records_total{type="router"}`:     2,
+		`bmpstream_records_total{type="peer"}`:       4,
+		`bmpstream_records_total{type="statistics"}`: 9,
 		// ipv4 and ipv6 unicast, pre- and post-policy: (1000+100+1000) × 2.
 		`bmpstream_records_total{type="unicast_prefix"}`:                        4200,
 		`bmpstream_records_total{type="raw"}`:                                   0,

@@ -66,9 +66,10 @@ func TestIdleTimeout(t *testing.T) {
 	expectClosed(t, quiet)
 	testutil.WaitFor(t, "idle end", h.ended(EndIdle, 1))
 	h.q.Close()
-	if got := h.sink.Len(); got != 1 {
-		t.Fatalf("%d records, want 1 (the initiation)", got)
+	if got := h.sink.Len(); got != 2 {
+		t.Fatalf("%d records, want 2 (the initiation, the synthesized router term)", got)
 	}
+	lastIsSynthesizedTerm(t, h.sink, session.EndTimeout)
 	if h.srv.Stats.Ended(EndIdle) != 1 || h.srv.Stats.Ended(EndReadError) != 0 {
 		t.Fatalf("ended: idle=%d read_error=%d", h.srv.Stats.Ended(EndIdle), h.srv.Stats.Ended(EndReadError))
 	}

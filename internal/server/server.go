@@ -14,6 +14,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/golang/glog"
@@ -336,6 +337,9 @@ func (s *Server) run(conn net.Conn) {
 			}
 		}
 	}
+	// A session ending without Termination still gives every peer up a down and the
+	// router a term record (synthesized; see session.End).
+	sess.End(sessionEndReason(reason, cause), time.Now())
 	if err := sess.Flush(); err != nil && reason != EndOutput {
 		reason, cause = EndOutput, err
 	}
@@ -370,6 +374,27 @@ func (s *Server) logLine(ip netip.Addr, event string, logf func(string, ...any),
 		return
 	}
 	logf(format+"%s", append(args, suffix)...)
+}
+
+// sessionEndReason maps an end reason of the server to the session's (the end_reason of
+// the records session.End synthesizes).
+func sessionEndReason(reason string, cause error) string {
+	switch reason {
+	case EndEOF:
+		return session.EndEOF
+	case EndShutdown:
+		return session.EndShutdown
+	case EndIdle:
+		return session.EndTimeout
+	case EndTorn, EndBadVersion, EndTooLarge, EndTooShort:
+		return session.EndFramingError
+	case EndOutput:
+		return session.EndOutputError
+	}
+	if errors.Is(cause, syscall.ECONNRESET) {
+		return session.EndReset
+	}
+	return session.EndReadError
 }
 
 func (s *Server) classify(err error) (string, error) {

@@ -200,6 +200,21 @@ func TestManyRouters(t *testing.T) {
 	}
 }
 
+// lastIsSynthesizedTerm checks that the sink's last record is the router term record the
+// session synthesizes when it ends without a Termination message, with the end reason.
+func lastIsSynthesizedTerm(t *testing.T, sink *sinktest.MemSink, reason string) {
+	t.Helper()
+	rs := sink.Records(t)
+	if len(rs) == 0 {
+		t.Fatal("no records")
+	}
+	r := rs[len(rs)-1]
+	if r["type"] != "router" || r["action"] != "term" || r["synthesized"] != true || r["end_reason"] != reason ||
+		r["collector_timestamp"] == nil || r["term_reason"] != nil {
+		t.Fatalf("last record %v, want a synthesized router term with end_reason %q", r, reason)
+	}
+}
+
 func TestFramingErrorsEndTheSession(t *testing.T) {
 	good := gen.Initiation("r1", "x")
 	big := gen.BMP(0, make([]byte, 2000))
@@ -208,10 +223,11 @@ func TestFramingErrorsEndTheSession(t *testing.T) {
 		data         []byte
 		records      int
 	}{
-		{"bad version", EndBadVersion, append(bytes.Clone(good), gen.BMPv(2, 4, []byte{0, 0})...), 1},
-		{"too large", EndTooLarge, append(bytes.Clone(good), big...), 1},
-		{"torn final message", EndTorn, append(bytes.Clone(good), gen.Initiation("r2", "y")[:10]...), 1},
-		{"bad length", EndTooShort, append(bytes.Clone(good), 3, 0, 0, 0, 2, 4), 1},
+		// The Initiation's record, then the synthesized router term (framing_error).
+		{"bad version", EndBadVersion, append(bytes.Clone(good), gen.BMPv(2, 4, []byte{0, 0})...), 2},
+		{"too large", EndTooLarge, append(bytes.Clone(good), big...), 2},
+		{"torn final message", EndTorn, append(bytes.Clone(good), gen.Initiation("r2", "y")[:10]...), 2},
+		{"bad length", EndTooShort, append(bytes.Clone(good), 3, 0, 0, 0, 2, 4), 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -222,6 +238,7 @@ func TestFramingErrorsEndTheSession(t *testing.T) {
 			if got := h.sink.Len(); got != c.records {
 				t.Fatalf("%d records, want %d", got, c.records)
 			}
+			lastIsSynthesizedTerm(t, h.sink, session.EndFramingError)
 		})
 	}
 }
@@ -250,9 +267,11 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatalf("end reason: shutdown=%d", h.srv.Stats.Ended(EndShutdown))
 	}
 	h.q.Close()
+	want++ // the router term synthesized at the end (no Termination; the peer went down)
 	if got := h.sink.Len(); got != want {
 		t.Fatalf("%d records, want %d", got, want)
 	}
+	lastIsSynthesizedTerm(t, h.sink, session.EndShutdown)
 	if _, err := net.Dial("tcp", h.addr); err == nil {
 		t.Fatal("listener still accepting after Shutdown")
 	}

@@ -53,6 +53,10 @@ func (s *Session) initiation(recv time.Time) {
 }
 
 func (s *Session) termination(recv time.Time) {
+	// The router's peers are all down now (RFC 7854 section 4.5): the peers still up get a
+	// synthesized Peer Down before the Termination's record.
+	s.terminated = true
+	s.downAll(EndTermination, recv)
 	r := s.routerRecord(record.ActionTerm, s.msg.Termination.TLVs, recv)
 	r.RouterFields = s.router
 	glog.Infof("router=%s event=termination reason=%q", s.id, r.TermReasonText)

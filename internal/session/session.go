@@ -91,8 +91,10 @@ type Session struct {
 	seq   uint64
 	sid   uint64 // record.Meta.Session
 	upSeq uint64 // counts first Peer Ups (peerState.upSeq)
-	peers map[peerKey]*peerState
-	batch *record.Batch
+	// terminated is set by a Termination message, ended by End (end.go).
+	terminated, ended bool
+	peers             map[peerKey]*peerState
+	batch             *record.Batch
 
 	// Reused decoding state.
 	msg   bmp.Message

@@ -119,6 +119,13 @@ type Peer struct {
 	// BMPTLVs are the BMPv4 Peer Up / Peer Down TLVs not rendered above (see v4.go).
 	BMPTLVs []BMPTLV `json:"bmp_tlvs,omitempty"`
 
+	// Synthesized marks a "down" record the collector made, not the router: the session
+	// ended (EndReason as on the router record, or "termination" after a Termination
+	// message) while the peer was up. It has no Peer Down fields and no router timestamp;
+	// the peer fields are those of the peer's Peer Up.
+	Synthesized bool   `json:"synthesized,omitempty"`
+	EndReason   string `json:"end_reason,omitempty"`
+
 	RIBFlags
 }
 
@@ -180,6 +187,10 @@ func (p *Peer) AppendJSON(dst []byte) []byte {
 	}
 	o.strNE("info_data", p.InfoData)
 	appendBMPTLVs(&o, p.BMPTLVs)
+	if p.Synthesized {
+		o.boolean("synthesized", true)
+	}
+	o.strNE("end_reason", p.EndReason)
 	p.RIBFlags.appendTo(&o)
 	return o.close()
 }

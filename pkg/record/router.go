@@ -31,6 +31,8 @@ func appendTLVs(o *obj, k string, tlvs []TLV) {
 
 // Router is a router-level event: a BMP session's Initiation ("init") or Termination
 // ("term"). goBMP publishes neither; bmpstream does, so consumers see session boundaries.
+// A session that ends without a Termination message still ends with a "term" record, then
+// marked Synthesized, with the EndReason.
 type Router struct {
 	Head
 	RouterFields
@@ -45,6 +47,11 @@ type Router struct {
 	TermReasonText string  `json:"term_reason_text,omitempty"`
 	// OtherTLVs holds TLVs of other types.
 	OtherTLVs []TLV `json:"other_tlvs,omitempty"`
+	// Synthesized marks a "term" record the collector made because the session ended
+	// without a Termination message; EndReason says how it ended (eof, reset, timeout,
+	// shutdown, framing_error, read_error, output_error: see internal/session/end.go).
+	Synthesized bool   `json:"synthesized,omitempty"`
+	EndReason   string `json:"end_reason,omitempty"`
 
 	LocalAddr netip.AddrPort `json:"-"`
 }
@@ -65,5 +72,9 @@ func (r *Router) AppendJSON(dst []byte) []byte {
 	}
 	o.strNE("term_reason_text", r.TermReasonText)
 	appendTLVs(&o, "other_tlvs", r.OtherTLVs)
+	if r.Synthesized {
+		o.boolean("synthesized", true)
+	}
+	o.strNE("end_reason", r.EndReason)
 	return o.close()
 }

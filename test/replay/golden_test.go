@@ -97,6 +97,15 @@ func checkInvariants(t *testing.T, s *captureSummary) {
 		if !equalCounts(walk, ss.Messages) {
 			t.Errorf("%s: collector counted messages %v, the stream walk finds %v", ss.Stream, ss.Messages, walk)
 		}
+		// A session that ended without Termination ends with one synthesized router term
+		// record; one that had a Termination gets none.
+		wantSynth := uint64(0)
+		if ss.Messages["termination"] == 0 {
+			wantSynth = 1
+		}
+		if got := ss.Records["router/term-synthesized"]; got != wantSynth {
+			t.Errorf("%s: %d synthesized router term records, want %d (%d termination messages)", ss.Stream, got, wantSynth, ss.Messages["termination"])
+		}
 		// Each non-route message gives exactly one record (unless it failed to decode).
 		if ss.DecodeErrors["bmp"] == 0 {
 			for _, c := range []struct{ msg, rec string }{

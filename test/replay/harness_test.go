@@ -208,6 +208,7 @@ type rec struct {
 	AdjRIBOut    bool     `json:"is_adj_rib_out"`
 	LocRIB       bool     `json:"is_loc_rib"`
 	LocRIBFilter bool     `json:"is_loc_rib_filtered"`
+	Synthesized  bool     `json:"synthesized"`
 }
 
 // familyNames name the families bmpstream emits as unknown_nlri (AFI/SAFI otherwise).
@@ -217,7 +218,8 @@ var familyNames = map[[2]uint16]string{
 }
 
 // recordKey is "type/family/action" for route records and "type/action" (or "type") for
-// the others. Families: v4, v6, v4-labeled, v6-labeled (a unicast record that carries a
+// the others; records the collector synthesized at the session's end are
+// "peer/down-synthesized" and "router/term-synthesized". Families: v4, v6, v4-labeled, v6-labeled (a unicast record that carries a
 // label stack), for evpn the route type ("type2"; "all" for End-of-RIB), v4-129/v6-129
 // (mvpn records of SAFI 129), l2vpn (vpls), and for
 // unknown_nlri the family name or "afiA-safiS". End-of-RIB markers have the action
@@ -270,6 +272,9 @@ func recordKey(r *rec) string {
 			action = "eor-" + action
 		}
 		return r.Type + "/" + fam + "/" + action
+	}
+	if r.Synthesized { // made by the collector at the session's end (session.End)
+		return r.Type + "/" + r.Action + "-synthesized"
 	}
 	if r.Action != "" {
 		return r.Type + "/" + r.Action
@@ -481,7 +486,7 @@ func (c *collector) replaySession(t *testing.T, st capture.Stream) *sessionSumma
 		}
 		k := recordKey(&r)
 		s.Records[k]++
-		if r.Type == "peer" && r.Action == "down" {
+		if r.Type == "peer" && r.Action == "down" && !r.Synthesized {
 			reason := "none"
 			if r.BMPReason != nil {
 				reason = fmt.Sprint(*r.BMPReason)
