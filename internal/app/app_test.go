@@ -95,16 +95,22 @@ func TestInspect(t *testing.T) {
 		}
 		seen[env.MsgType]++
 	}
-	if seen[4] != 1 || seen[10] != 12 {
-		t.Fatalf("msg_type counts %v: want 1 router init (4) and 12 peers (10)", seen)
+	// 12 Peer Ups, and the 12 downs and the router term synthesized at the torn end (no
+	// Termination).
+	if seen[4] != 1 || seen[10] != 24 || seen[5] != 1 {
+		t.Fatalf("msg_type counts %v: want 1 router init (4), 24 peers (10), 1 router term (5)", seen)
+	}
+	if !strings.Contains(out.String(), `"synthesized":true,"end_reason":"framing_error"`) {
+		t.Fatal("no synthesized record with end_reason framing_error")
 	}
 }
 
 func TestInspectMain(t *testing.T) {
 	dir := testutil.TestdataDir(t)
 	var out, errb bytes.Buffer
+	// The Initiation's record and the router term synthesized at the end of the file.
 	code := Main([]string{"inspect", filepath.Join(dir, "public", "NLnetLabs_routecore", "bmp_message_rs__initiation_message.bin")}, &out, &errb)
-	if code != 0 || !strings.Contains(out.String(), `"sys_name":"xr3"`) || !strings.Contains(errb.String(), "1 messages, 1 records: ok") {
+	if code != 0 || !strings.Contains(out.String(), `"sys_name":"xr3"`) || !strings.Contains(errb.String(), "1 messages, 2 records: ok") {
 		t.Fatalf("code %d out %q err %q", code, out.String(), errb.String())
 	}
 	if code := Main([]string{"inspect"}, &out, &errb); code != 2 {

@@ -179,6 +179,7 @@ func records(t *testing.T, data []byte) int {
 	for _, m := range whole(data) {
 		sess.Handle(m, time.Now())
 	}
+	sess.End(session.EndEOF, time.Now()) // the synthesized records of the session's end
 	sess.Flush()
 	return n
 }

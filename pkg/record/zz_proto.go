@@ -235,6 +235,8 @@ func (x *Router) appendProto(b []byte) []byte {
 		b = x.OtherTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pBool(b, 16, x.Synthesized)
+	b = pString(b, 17, string(x.EndReason))
 	return b
 }
 
@@ -344,6 +346,17 @@ func (x *Router) unmarshalProto(b []byte) error {
 			if err := x.OtherTLVs[len(x.OtherTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 16 && typ == protowire.VarintType:
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.Synthesized = u != 0
+		case num == 17 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.EndReason = string(v)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -426,6 +439,8 @@ func (x *Peer) appendProto(b []byte) []byte {
 		b = x.BMPTLVs[i].appendProto(b)
 		b = pEnd(b, pos)
 	}
+	b = pBool(b, 42, x.Synthesized)
+	b = pString(b, 43, string(x.EndReason))
 	b = pBool(b, 36, x.RIBFlags.IsAdjRIBInPostPolicy)
 	b = pBool(b, 37, x.RIBFlags.IsAdjRIBOutPostPolicy)
 	b = pBool(b, 38, x.RIBFlags.IsAdjRIBOut)
@@ -681,6 +696,17 @@ func (x *Peer) unmarshalProto(b []byte) error {
 			if err := x.BMPTLVs[len(x.BMPTLVs)-1].unmarshalProto(v); err != nil {
 				return err
 			}
+		case num == 42 && typ == protowire.VarintType:
+			var u uint64
+			u, n = protowire.ConsumeVarint(b)
+			x.Synthesized = u != 0
+		case num == 43 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.EndReason = string(v)
 		case num == 36 && typ == protowire.VarintType:
 			var u uint64
 			u, n = protowire.ConsumeVarint(b)

@@ -153,6 +153,7 @@ func reference(t testing.TB, cfg session.Config, remote netip.AddrPort, data []b
 			t.Fatal(err)
 		}
 	}
+	sess.End(session.EndEOF, time.Now()) // the router closes its connection after the stream
 	if err := sess.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -410,6 +410,8 @@ type Router struct {
 	TermReason         *uint32  `protobuf:"varint,13,opt,name=term_reason,json=termReason,proto3,oneof" json:"term_reason,omitempty"`
 	TermReasonText     string   `protobuf:"bytes,14,opt,name=term_reason_text,json=termReasonText,proto3" json:"term_reason_text,omitempty"`
 	OtherTlvs          []*TLV   `protobuf:"bytes,15,rep,name=other_tlvs,json=otherTlvs,proto3" json:"other_tlvs,omitempty"`
+	Synthesized        bool     `protobuf:"varint,16,opt,name=synthesized,proto3" json:"synthesized,omitempty"`
+	EndReason          string   `protobuf:"bytes,17,opt,name=end_reason,json=endReason,proto3" json:"end_reason,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -549,6 +551,20 @@ func (x *Router) GetOtherTlvs() []*TLV {
 	return nil
 }
 
+func (x *Router) GetSynthesized() bool {
+	if x != nil {
+		return x.Synthesized
+	}
+	return false
+}
+
+func (x *Router) GetEndReason() string {
+	if x != nil {
+		return x.EndReason
+	}
+	return ""
+}
+
 // Peer is Go type record.Peer.
 type Peer struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -594,6 +610,8 @@ type Peer struct {
 	FsmEvent              *uint32       `protobuf:"varint,33,opt,name=fsm_event,json=fsmEvent,proto3,oneof" json:"fsm_event,omitempty"`
 	InfoData              string        `protobuf:"bytes,34,opt,name=info_data,json=infoData,proto3" json:"info_data,omitempty"`
 	BmpTlvs               []*BMPTLV     `protobuf:"bytes,35,rep,name=bmp_tlvs,json=bmpTlvs,proto3" json:"bmp_tlvs,omitempty"`
+	Synthesized           bool          `protobuf:"varint,42,opt,name=synthesized,proto3" json:"synthesized,omitempty"`
+	EndReason             string        `protobuf:"bytes,43,opt,name=end_reason,json=endReason,proto3" json:"end_reason,omitempty"`
 	IsAdjRibInPostPolicy  bool          `protobuf:"varint,36,opt,name=is_adj_rib_in_post_policy,json=isAdjRibInPostPolicy,proto3" json:"is_adj_rib_in_post_policy,omitempty"`
 	IsAdjRibOutPostPolicy bool          `protobuf:"varint,37,opt,name=is_adj_rib_out_post_policy,json=isAdjRibOutPostPolicy,proto3" json:"is_adj_rib_out_post_policy,omitempty"`
 	IsAdjRibOut           bool          `protobuf:"varint,38,opt,name=is_adj_rib_out,json=isAdjRibOut,proto3" json:"is_adj_rib_out,omitempty"`
@@ -877,6 +895,20 @@ func (x *Peer) GetBmpTlvs() []*BMPTLV {
 		return x.BmpTlvs
 	}
 	return nil
+}
+
+func (x *Peer) GetSynthesized() bool {
+	if x != nil {
+		return x.Synthesized
+	}
+	return false
+}
+
+func (x *Peer) GetEndReason() string {
+	if x != nil {
+		return x.EndReason
+	}
+	return ""
 }
 
 func (x *Peer) GetIsAdjRibInPostPolicy() bool {
@@ -13843,7 +13875,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x04mvpn\x18\x11 \x01(\v2\x18.bmpstream.v1.MVPNPrefixH\x00R\x04mvpn\x12>\n" +
 	"\funknown_nlri\x18\x12 \x01(\v2\x19.bmpstream.v1.UnknownNLRIH\x00R\vunknownNlri\x12\x12\n" +
 	"\x03raw\x18\x13 \x01(\fH\x00R\x03rawB\b\n" +
-	"\x06record\"\xac\x04\n" +
+	"\x06record\"\xed\x04\n" +
 	"\x06Router\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -13866,9 +13898,12 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"termReason\x88\x01\x01\x12(\n" +
 	"\x10term_reason_text\x18\x0e \x01(\tR\x0etermReasonText\x120\n" +
 	"\n" +
-	"other_tlvs\x18\x0f \x03(\v2\x11.bmpstream.v1.TLVR\totherTlvsB\x16\n" +
+	"other_tlvs\x18\x0f \x03(\v2\x11.bmpstream.v1.TLVR\totherTlvs\x12 \n" +
+	"\vsynthesized\x18\x10 \x01(\bR\vsynthesized\x12\x1d\n" +
+	"\n" +
+	"end_reason\x18\x11 \x01(\tR\tendReasonB\x16\n" +
 	"\x14_collector_timestampB\x0e\n" +
-	"\f_term_reason\"\x8d\r\n" +
+	"\f_term_reason\"\xce\r\n" +
 	"\x04Peer\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -13915,7 +13950,10 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\tfsm_event\x18! \x01(\rH\n" +
 	"R\bfsmEvent\x88\x01\x01\x12\x1b\n" +
 	"\tinfo_data\x18\" \x01(\tR\binfoData\x12/\n" +
-	"\bbmp_tlvs\x18# \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x127\n" +
+	"\bbmp_tlvs\x18# \x03(\v2\x14.bmpstream.v1.BMPTLVR\abmpTlvs\x12 \n" +
+	"\vsynthesized\x18* \x01(\bR\vsynthesized\x12\x1d\n" +
+	"\n" +
+	"end_reason\x18+ \x01(\tR\tendReason\x127\n" +
 	"\x19is_adj_rib_in_post_policy\x18$ \x01(\bR\x14isAdjRibInPostPolicy\x129\n" +
 	"\x1ais_adj_rib_out_post_policy\x18% \x01(\bR\x15isAdjRibOutPostPolicy\x12#\n" +
 	"\x0eis_adj_rib_out\x18& \x01(\bR\visAdjRibOut\x12\x1c\n" +
