@@ -9,6 +9,7 @@ import (
 
 	"github.com/bmpstream/bmpstream/internal/gen"
 	"github.com/bmpstream/bmpstream/internal/memory"
+	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/internal/testutil"
 	"github.com/bmpstream/bmpstream/internal/testutil/sinktest"
 )
@@ -70,9 +71,12 @@ func TestTooManyPeersEndsSession(t *testing.T) {
 	go c.Write(data)
 	testutil.WaitFor(t, "session end", h.ended(EndTooManyPeers, 1))
 	h.q.Close()
-	if n := h.sink.Len(); n != 101 {
-		t.Fatalf("%d records, want the 101 Peer Ups up to the one over the limit", n)
+	// The 101 Peer Ups up to the one over the limit, then the end of the session: a
+	// synthesized down for each of the 100 peers kept up and a synthesized router term.
+	if n := h.sink.Len(); n != 202 {
+		t.Fatalf("%d records, want the 101 Peer Ups up to the one over the limit, 100 synthesized downs and the term", n)
 	}
+	lastIsSynthesizedTerm(t, h.sink, session.EndTooManyPeers)
 }
 
 // TestMessageTimeoutEndsSlowDrip: a router that starts a message and sends its bytes one

@@ -384,12 +384,14 @@ func sessionEndReason(reason string, cause error) string {
 		return session.EndEOF
 	case EndShutdown:
 		return session.EndShutdown
-	case EndIdle:
+	case EndIdle, EndMessageTimeout:
 		return session.EndTimeout
 	case EndTorn, EndBadVersion, EndTooLarge, EndTooShort:
 		return session.EndFramingError
 	case EndOutput:
 		return session.EndOutputError
+	case EndTooManyPeers:
+		return session.EndTooManyPeers
 	}
 	if errors.Is(cause, syscall.ECONNRESET) {
 		return session.EndReset

@@ -11,13 +11,14 @@ import (
 
 // How a session ended, for the end_reason of the records End synthesizes.
 const (
-	EndEOF          = "eof"           // the router closed the connection cleanly
-	EndReset        = "reset"         // the connection was reset (ECONNRESET)
-	EndTimeout      = "timeout"       // nothing received for --read-timeout
-	EndShutdown     = "shutdown"      // the collector stopped
-	EndFramingError = "framing_error" // torn message, bad version, bad or too large length
-	EndReadError    = "read_error"    // any other read error
-	EndOutputError  = "output_error"  // the output failed (the records may not get out)
+	EndEOF          = "eof"            // the router closed the connection cleanly
+	EndReset        = "reset"          // the connection was reset (ECONNRESET)
+	EndTimeout      = "timeout"        // nothing received for --read-timeout
+	EndShutdown     = "shutdown"       // the collector stopped
+	EndFramingError = "framing_error"  // torn message, bad version, bad or too large length
+	EndReadError    = "read_error"     // any other read error
+	EndOutputError  = "output_error"   // the output failed (the records may not get out)
+	EndTooManyPeers = "too_many_peers" // the router named more peers than Config.MaxPeers
 	// EndTermination is the end_reason of the peer down records synthesized after a
 	// Termination message.
 	EndTermination = "termination"
