@@ -119,9 +119,10 @@ func TestMessageTimeoutEndsSlowDrip(t *testing.T) {
 	if h.srv.Stats.Ended(EndIdle) != 0 {
 		t.Fatal("the quiet session ended")
 	}
-	if n := h.sink.Len(); n != 2 {
-		t.Fatalf("%d records, want the 2 Initiations", n)
+	if n := h.sink.Len(); n != 3 {
+		t.Fatalf("%d records, want the 2 Initiations and the dripping session's synthesized router term", n)
 	}
+	lastIsSynthesizedTerm(t, h.sink, session.EndTimeout)
 }
 
 // TestMemoryBudgetPausesReading: with the sink stalled and a budget smaller than the
