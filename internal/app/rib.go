@@ -59,6 +59,8 @@ func (f *ribFeature) Start(_ context.Context, rt *Runtime) error {
 		return fmt.Errorf("--rib-stale-timeout %s: must be positive", f.staleTimeout)
 	}
 	f.table = rib.New(rib.Config{MaxRoutesPerRouter: f.maxRoutes, Logf: glog.Warningf, SuppressDuplicates: f.suppress, StaleTimeout: f.staleTimeout})
+	// the table's memory counts toward --memory-limit (route_table component)
+	rt.Memory.SetRouteTable(f.table.MemoryBytes)
 	if f.synthesize || f.suppress {
 		// The table decides what the sinks get: it runs in front of them, in each
 		// session's goroutine and order.
@@ -71,8 +73,9 @@ func (f *ribFeature) Start(_ context.Context, rt *Runtime) error {
 		})
 	} else {
 		f.sink = &rib.Sink{T: f.table, Logf: glog.Errorf}
-		// The table must see every record in order: it never drops.
-		rt.AddSink(f.sink, 0, publisher.Block)
+		// The table must see every record in order: it never drops. Its queue is short:
+		// it blocks anyway, and queued batches of typed records are memory.
+		rt.AddSink(f.sink, 8, publisher.Block)
 	}
 	glog.Infof("feature=rib event=enabled max_routes_per_router=%d synthesize_withdrawals=%v suppress_duplicates=%v stale_timeout=%s",
 		f.maxRoutes, f.synthesize, f.suppress, f.staleTimeout)

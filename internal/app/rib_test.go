@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,6 +98,21 @@ func TestRIBBinary(t *testing.T) {
 
 	compareAPI(t, c, want)
 
+	// the table's memory is accounted (--memory-limit's route_table component)
+	res, err := http.Get("http://" + p.field(t, "metrics_listening", "address") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`bmpstream_memory_bytes\{component="route_table"\} (\S+)`).FindSubmatch(body)
+	if m == nil {
+		t.Fatal("no route_table memory series")
+	}
+	if v, _ := strconv.ParseFloat(string(m[1]), 64); v < float64(wantN*rib.RouteBytes) {
+		t.Errorf("route_table memory: %s (want at least %d)", m[1], wantN*rib.RouteBytes)
+	}
+
 	// the Peer Downs empty the table
 	for _, m := range msgs[cut:] {
 		if _, err := conn.Write(m); err != nil {
@@ -102,11 +120,11 @@ func TestRIBBinary(t *testing.T) {
 		}
 	}
 	testutil.WaitFor(t, "Peer Downs empty the table", func() bool { return count(nil) == 0 })
-	res, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
+	peers, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range res.Msg.Peers {
+	for _, p := range peers.Msg.Peers {
 		if p.State != "down" || len(p.Counts) != 0 {
 			t.Errorf("peer %s after Peer Down: %s, %v", p.Ip, p.State, p.Counts)
 		}

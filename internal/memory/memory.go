@@ -32,16 +32,18 @@ const (
 	PeerState
 	// QueuedBatches: batches accepted into the sinks' queues and not yet written.
 	QueuedBatches
+	// RouteTable: the route table of --rib (its paths and interned attribute sets).
+	RouteTable
 	numComponents
 )
 
-var componentNames = [numComponents]string{"read_buffers", "session_batches", "peer_state", "queued_batches"}
+var componentNames = [numComponents]string{"read_buffers", "session_batches", "peer_state", "queued_batches", "route_table"}
 
 func (c Component) String() string { return componentNames[c] }
 
 // Components lists every component.
 func Components() []Component {
-	return []Component{ReadBuffers, SessionBatches, PeerState, QueuedBatches}
+	return []Component{ReadBuffers, SessionBatches, PeerState, QueuedBatches, RouteTable}
 }
 
 // pollInterval is how often a paused reader checks the budget again.
@@ -54,6 +56,8 @@ type Budget struct {
 	used  [numComponents]atomic.Int64
 	// queued, when set, reports QueuedBatches (the queues count their own bytes).
 	queued atomic.Pointer[func() int64]
+	// table, when set, reports RouteTable (the table counts its own bytes).
+	table atomic.Pointer[func() int64]
 
 	// Pauses counts the reads that waited; PausedNanos is the time they waited.
 	Pauses, PausedNanos atomic.Int64
@@ -85,6 +89,13 @@ func (b *Budget) Add(c Component, delta int64) {
 // SetQueued makes f report the QueuedBatches component.
 func (b *Budget) SetQueued(f func() int64) { b.queued.Store(&f) }
 
+// SetRouteTable makes f report the RouteTable component.
+func (b *Budget) SetRouteTable(f func() int64) {
+	if b != nil {
+		b.table.Store(&f)
+	}
+}
+
 // Used returns the bytes of component c.
 func (b *Budget) Used(c Component) int64 {
 	if b == nil {
@@ -92,6 +103,11 @@ func (b *Budget) Used(c Component) int64 {
 	}
 	if c == QueuedBatches {
 		if f := b.queued.Load(); f != nil {
+			return (*f)()
+		}
+	}
+	if c == RouteTable {
+		if f := b.table.Load(); f != nil {
 			return (*f)()
 		}
 	}

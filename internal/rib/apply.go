@@ -338,38 +338,36 @@ func (t *Table) addPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uin
 		tb = &table{pfx: new(bart.Table[entry])}
 		p.tables[k] = tb
 	}
-	e, _ := tb.pfx.Get(pfx)
-	if t.cfg.SuppressDuplicates {
-		if cur := e.find(id); cur != nil && cur.a == a {
-			// the same path again: keep its age, no longer stale
-			if cur.ts&staleBit != 0 {
+	// one traversal: find, decide and write the entry in bart's Modify callback
+	var old *Attrs
+	var replaced, dup, rejected bool
+	tb.pfx.Modify(pfx, func(e entry, ok bool) (entry, bool) {
+		if ok && t.cfg.SuppressDuplicates {
+			if cur := e.find(id); cur != nil && cur.a == a {
+				// the same path again: keep its age, no longer stale
+				dup = true
 				cur.ts &^= staleBit
-				tb.pfx.Insert(pfx, e)
+				return e, false
 			}
-			p.mu.Unlock()
-			t.attrs.put(a)
+		}
+		if (!ok || !e.has(id)) && !t.admit(r) {
+			rejected = true
+			return e, !ok // nothing to insert; an existing entry stays
+		}
+		old, replaced = e.set(np)
+		return e, false
+	})
+	if dup || rejected {
+		p.mu.Unlock()
+		t.attrs.put(a)
+		if dup {
 			t.Stats.Duplicates.Add(1)
 			if res != nil {
 				res.Duplicate = true
 			}
-			return
 		}
-	}
-	if e.a != nil || e.more != nil {
-		// replacing a path of an existing prefix never grows the table past the limit,
-		// but a new path id does
-		if !e.has(id) && !t.admit(r) {
-			p.mu.Unlock()
-			t.attrs.put(a)
-			return
-		}
-	} else if !t.admit(r) {
-		p.mu.Unlock()
-		t.attrs.put(a)
 		return
 	}
-	old, replaced := e.set(np)
-	tb.pfx.Insert(pfx, e)
 	if !replaced {
 		tb.paths++
 	}
@@ -413,20 +411,18 @@ func (t *Table) delPrefix(r *Router, p *Peer, k ribKey, pfx netip.Prefix, id uin
 		p.mu.Unlock()
 		return false
 	}
-	e, ok := tb.pfx.Get(pfx)
-	if !ok {
+	var old *Attrs
+	found := false
+	tb.pfx.Modify(pfx, func(e entry, ok bool) (entry, bool) {
+		if !ok {
+			return e, true
+		}
+		old, found = e.del(id)
+		return e, e.a == nil
+	})
+	if !found {
 		p.mu.Unlock()
 		return false
-	}
-	old, ok := e.del(id)
-	if !ok {
-		p.mu.Unlock()
-		return false
-	}
-	if e.a == nil {
-		tb.pfx.Delete(pfx)
-	} else {
-		tb.pfx.Insert(pfx, e)
 	}
 	tb.paths--
 	if tb.paths == 0 {

@@ -346,6 +346,15 @@ func New(cfg Config) *Table {
 // Paths is the number of paths in the table.
 func (t *Table) Paths() int64 { return t.paths.Load() }
 
+// RouteBytes is the estimated heap of one path in the prefix tables (entry and bart node
+// share; BenchmarkApplyFullTable measures 58 bytes on a full table).
+const RouteBytes = 64
+
+// MemoryBytes estimates the table's heap: its paths and interned attribute sets.
+func (t *Table) MemoryBytes() int64 {
+	return t.paths.Load()*RouteBytes + t.attrs.bytes.Load()
+}
+
 // AttrSets is the number of interned attribute sets and their approximate bytes.
 func (t *Table) AttrSets() (n, bytes int64) { return t.attrs.n.Load(), t.attrs.bytes.Load() }
 
