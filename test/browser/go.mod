@@ -12,6 +12,7 @@ require (
 	github.com/gaissmai/bart v0.26.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/golang/glog v1.2.5 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/bmpstream/bmpstream => ../..

@@ -5,6 +5,7 @@ const $ = (s) => document.querySelector(s);
 const api = "/bmpstream.rib.v1.RIBService/";
 let current = null; // {filter, token} of the shown search
 let events = null;  // EventSource of the live prefix
+let redraw = null;  // pending redraw after changes
 
 $("#token").value = localStorage.getItem("bmpstream-token") || "";
 
@@ -109,7 +110,7 @@ function watch(prefix) {
   if (tok) url += "&access_token=" + encodeURIComponent(tok);
   events = new EventSource(url);
   events.addEventListener("ready", () => { document.body.dataset.live = "ready"; });
-  events.addEventListener("change", async (e) => {
+  events.addEventListener("change", (e) => {
     const c = JSON.parse(e.data);
     const li = document.createElement("li");
     li.className = c.action;
@@ -117,8 +118,11 @@ function watch(prefix) {
     li.textContent = new Date().toLocaleTimeString() + " " + c.action + (c.synthesized ? " (session end)" : "") + " " +
       (r.prefix || r.evpn) + " from " + (r.peerIp || r.peerHash) + " " + r.view + " " + (r.asPath || []).join(" ");
     $("#changes").prepend(li);
-    // redraw the answer so that the table shows the current state
-    if (current) { $("#routes tbody").textContent = ""; await page(current.filter, ""); }
+    // redraw the answer so that the table shows the current state (at most every 300 ms)
+    clearTimeout(redraw);
+    redraw = setTimeout(() => {
+      if (current) { $("#routes tbody").textContent = ""; page(current.filter, ""); }
+    }, 300);
   });
 }
 
