@@ -426,7 +426,11 @@ func (a *applier) peerEvent(ctx context.Context, tx pgx.Tx, it *item) error {
 	c.text(sent, true)
 	c.text(recv, true)
 	optU8(c, p.Reason)
-	c.text(p.ReasonText, true)
+	reasonText := p.ReasonText
+	if reasonText == "" {
+		reasonText = sessionEndText(pr.synthesized, p.EndReason)
+	}
+	c.text(reasonText, true)
 	optU8(c, p.ErrorCode)
 	optU8(c, p.ErrorSub)
 	c.text(p.ErrorText, true)
@@ -493,6 +497,10 @@ func (a *applier) routerEvent(ctx context.Context, tx pgx.Tx, it *item) error {
 		if err := a.flushRIB(ctx, tx); err != nil {
 			return err
 		}
+		termText := r.TermReasonText
+		if termText == "" {
+			termText = sessionEndText(r.Synthesized, r.EndReason)
+		}
 		var code *int32
 		if r.TermReason != nil {
 			v := int32(*r.TermReason)
@@ -502,7 +510,7 @@ func (a *applier) routerEvent(ctx context.Context, tx pgx.Tx, it *item) error {
 			term_reason_text, router_port, bmp_version, session_id) VALUES ($1, $2, $3, $4, 'down', $5, $6, $7, $8, $9)
 			ON CONFLICT (hash_id) DO UPDATE SET state = 'down', timestamp = EXCLUDED.timestamp,
 			term_reason_code = EXCLUDED.term_reason_code, term_reason_text = EXCLUDED.term_reason_text`,
-			it.routerHash, r.RouterName, addrOrZero(r.RouterIP), ts, code, nullText(r.TermReasonText),
+			it.routerHash, r.RouterName, addrOrZero(r.RouterIP), ts, code, nullText(termText),
 			int32(r.RouterPort), int16(r.BMPVersion), int64(it.session)); err != nil {
 			return err
 		}

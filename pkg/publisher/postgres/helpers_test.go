@@ -75,6 +75,14 @@ func readCapture(t testing.TB, rel string) []byte {
 // decodeCapture runs data through a router session (router address remote).
 func decodeCapture(t testing.TB, data []byte, remote string) *capture {
 	t.Helper()
+	return decodeCaptureUntil(t, data, remote, 0)
+}
+
+// decodeCaptureUntil is decodeCapture stopping before the first BMP message of type stop
+// (0: none) that follows a Peer Up, where the connection is taken to end: the session
+// ends as on EOF.
+func decodeCaptureUntil(t testing.TB, data []byte, remote string, stop uint8) *capture {
+	t.Helper()
 	c := &capture{}
 	sess := session.New(context.Background(), session.Config{MaxBatchRecords: 256, Encodings: record.EncJSON | record.EncTyped},
 		netip.MustParseAddrPort(remote), func(_ context.Context, b *record.Batch) error {
@@ -92,9 +100,17 @@ func decodeCapture(t testing.TB, data []byte, remote string) *capture {
 			return nil
 		})
 	r := bmp.NewReader(bytes.NewReader(data), 1<<20)
+	seenUp := false
 	for {
 		_, msg, err := r.Next()
 		if err != nil {
+			break
+		}
+		if msg[5] == 3 {
+			seenUp = true
+		}
+		if stop != 0 && msg[5] == stop && seenUp {
+			sess.End("eof", time.Now())
 			break
 		}
 		if err := sess.Handle(msg, time.Now()); err != nil {

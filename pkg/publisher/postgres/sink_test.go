@@ -500,3 +500,44 @@ func checkAggregates(t *testing.T, c *capture, s *Sink, conn pgxConn) {
 		}
 	}
 }
+
+// TestSessionEndWithoutTermination: a router session that ends without a Termination
+// (here: the connection ends before the capture's Peer Downs) gets synthesized Peer
+// Downs and a router term from the collector; the tables record them as such and every
+// route of the router ends withdrawn.
+func TestSessionEndWithoutTermination(t *testing.T) {
+	c := decodeCaptureUntil(t, readCapture(t, "lab/frr84-mixed.bmp"), "192.0.2.10:40000", 2)
+	var synthDowns int64
+	for _, v := range c.vals {
+		if p, ok := v.(*record.Peer); ok && p.Action == record.ActionDown && p.Synthesized {
+			synthDowns++
+		}
+	}
+	if synthDowns == 0 {
+		t.Fatal("the session end synthesized no Peer Down")
+	}
+	s, conn := newTestSink(t, Options{})
+	for i := range c.metas {
+		s.Add(c.metas[i], c.vals[i])
+	}
+	syncSink(t, s)
+	for tbl, n := range c.tableCounts() {
+		if got := queryInt(t, conn, `SELECT count(*) FROM `+tbl); got != n {
+			t.Errorf("%s: %d rows, want %d", tbl, got, n)
+		}
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib`); n == 0 {
+		t.Fatal("no routes stored")
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM ip_rib WHERE NOT iswithdrawn`); n != 0 {
+		t.Errorf("%d routes active after the session ended", n)
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM peer_event_log WHERE state = 'down' AND synthesized
+		AND bmp_reason_text = 'session ended: eof'`); n != synthDowns {
+		t.Errorf("peer_event_log: %d synthesized downs, want %d", n, synthDowns)
+	}
+	if n := queryInt(t, conn, `SELECT count(*) FROM routers WHERE state = 'down' AND term_reason_text = 'session ended: eof'`); n != 1 {
+		t.Errorf("routers: the router is not down with the session end reason")
+	}
+	checkRIB(t, c, conn)
+}
