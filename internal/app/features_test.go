@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -133,7 +134,8 @@ func TestMetricsDisabled(t *testing.T) {
 }
 
 // TestMetricsBindError: an address in use is a start-up error, not a silent loss of
-// metrics.
+// metrics, and the error names the flag that changes it (a second bmpstream on the machine
+// finds the default address taken).
 func TestMetricsBindError(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -142,8 +144,14 @@ func TestMetricsBindError(t *testing.T) {
 	defer ln.Close()
 	f := &metricsFeature{}
 	parseFeature(t, f, "--metrics-address="+ln.Addr().String())
-	if err := f.Start(context.Background(), newRuntime()); err == nil {
+	err = f.Start(context.Background(), newRuntime())
+	if err == nil {
 		f.Stop(context.Background())
 		t.Fatal("started on an address in use")
+	}
+	for _, want := range []string{"--metrics-address", ln.Addr().String(), "address already in use", `--metrics-address=""`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
 	}
 }

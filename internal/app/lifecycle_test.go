@@ -55,11 +55,15 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
+// TestMain: glog to stderr, a loud notice when the shared captures are missing
+// (testutil), and the test binary's build directory removed at the end.
 func TestMain(m *testing.M) {
+	testutil.Setup()
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}
+	testutil.Report()
 	os.Exit(code)
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -49,7 +50,7 @@ func (f *metricsFeature) Start(_ context.Context, rt *Runtime) error {
 	})
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("--metrics-address %s: %w (is another bmpstream running? choose a free address with --metrics-address=HOST:PORT, or disable the endpoint with --metrics-address=\"\")", f.addr, err)
 	}
 	f.srv = &http.Server{Handler: metrics.Handler(m.Registry(), rt.Ready), ReadHeaderTimeout: 10 * time.Second}
 	f.done = make(chan struct{})

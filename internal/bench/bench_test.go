@@ -276,6 +276,24 @@ func TestCollectorEndToEnd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the collector: %v\n%s", err, out)
 	}
+	// The metrics endpoint is on a free port, not the default 127.0.0.1:10790 that a
+	// collector already running on the machine (make run) would hold.
+	c, err := StartCollector(bin, filepath.Join(t.TempDir(), "out.json"), nil, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsLine := ""
+	for _, l := range strings.Split(c.Log(), "\n") {
+		if strings.Contains(l, "event=metrics_listening") {
+			metricsLine = l
+		}
+	}
+	if err := c.Stop(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(metricsLine, "address=127.0.0.1:") || strings.Contains(metricsLine, ":10790") {
+		t.Fatalf("metrics listener %q, want 127.0.0.1 on a free port", metricsLine)
+	}
 	s, err := MakeStream(3001, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -99,10 +98,7 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(testSession())
 	f.Add([]byte{})
 	f.Add(pcapFile(f, 1, framesOf(f, 1, segmentsOf(router, collector, 0xfffffff0, testSession(), 7, 100))))
-	dir := os.Getenv("BMP_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(testutil.RepoRoot(), "..", "shared", "testdata")
-	}
+	dir, _ := testutil.LookupTestdata()
 	files, _ := Discover(dir)
 	for _, p := range files {
 		if st, err := os.Stat(p); err == nil && st.Size() < 64<<10 {

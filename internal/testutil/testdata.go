@@ -12,15 +12,17 @@ import (
 )
 
 // TestdataDir returns the directory of the shared captures: $BMP_TESTDATA, or
-// ../shared/testdata next to the repository. When neither exists the test is skipped with
-// a loud reason (CI sets BMP_TESTDATA, so there the skip never happens).
+// ../shared/testdata next to the repository. When neither exists the test is skipped, and
+// the reason printed to stderr once per test binary (and counted by Report); with CI=true
+// the test fails instead, so a CI run can never pass without the captures.
 func TestdataDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("BMP_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(RepoRoot(), "..", "shared", "testdata")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	dir, ok := LookupTestdata()
+	if !ok {
+		if InCI() {
+			t.Fatalf("shared BMP captures not found at %q and %s=%s: set BMP_TESTDATA to the shared/testdata directory", dir, CIEnv, os.Getenv(CIEnv))
+		}
+		noteMissing(dir)
 		t.Skipf("SKIPPING: shared BMP captures not found at %q: set BMP_TESTDATA to the shared/testdata directory to run this test", dir)
 	}
 	abs, err := filepath.Abs(dir)
@@ -28,6 +30,18 @@ func TestdataDir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// LookupTestdata returns the directory of the shared captures ($BMP_TESTDATA, or
+// ../shared/testdata next to the repository) and whether it exists. Fuzz seeds use it to
+// go on without the captures; tests use TestdataDir.
+func LookupTestdata() (string, bool) {
+	dir := os.Getenv("BMP_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared", "testdata")
+	}
+	st, err := os.Stat(dir)
+	return dir, err == nil && st.IsDir()
 }
 
 // RepoRoot returns the repository root (the directory holding go.mod).

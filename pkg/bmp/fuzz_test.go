@@ -15,11 +15,8 @@ import (
 // seedDir returns the shared captures directory, or "" when it is absent. Unlike
 // testutil.TestdataDir it never skips: the fuzz targets still run on the hand-made seeds.
 func seedDir() string {
-	dir := os.Getenv("BMP_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(testutil.RepoRoot(), "..", "shared", "testdata")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	dir, ok := testutil.LookupTestdata()
+	if !ok {
 		return ""
 	}
 	return dir

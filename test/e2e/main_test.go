@@ -26,20 +26,20 @@
 package e2e
 
 import (
-	"flag"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/bmpstream/bmpstream/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	// glog writes to files in the temp directory by default; keep its lines on stderr
-	// (go test shows them only for a failing package or with -v).
-	if f := flag.Lookup("log_dir"); f != nil && f.Value.String() == "" {
-		_ = flag.Set("logtostderr", "true")
-	}
+	// glog to stderr, not files in the temp directory; a loud notice when the shared
+	// captures are missing (printed by Report at the end).
+	testutil.Setup()
 	goleak.VerifyTestMain(m,
+		goleak.Cleanup(func(code int) { testutil.Report(); os.Exit(code) }),
 		// glog's flush daemon is started by its init and lives as long as the process.
 		goleak.IgnoreAnyFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
 		// GoBGP 4.8: Stop can leave a peer's outgoing queue goroutine parked (about 1 run
