@@ -2,7 +2,7 @@
 GO        ?= go
 BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X github.com/bmpstream/bmpstream/internal/app.Version=$(VERSION)
+LDFLAGS   := -X github.com/bmpstream/bmpstream/internal/buildinfo.Version=$(VERSION)
 BMP_TESTDATA ?= $(abspath ../shared/testdata)
 export BMP_TESTDATA
 FUZZTIME  ?= 10s
@@ -15,9 +15,12 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/bmpstream ./cmd/bmpstream
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/bmpreplay ./cmd/bmpreplay
 
-# Run the collector on port 5000, JSON Lines on stdout.
-run: build
-	$(BIN)/bmpstream --source-port=5000 --dump=console
+# Run the collector on port 5000, JSON Lines on stdout: make echoes nothing on stdout and
+# the build's output goes to stderr, so `make run | jq .` works.
+RUN_FLAGS ?= --source-port=5000 --dump=console
+run:
+	@$(MAKE) --no-print-directory build >&2
+	@$(BIN)/bmpstream $(RUN_FLAGS)
 
 # Every test, with the race detector (captures are read from $(BMP_TESTDATA)). go test
 # hides the output of passing packages, so a missing capture directory is announced here;

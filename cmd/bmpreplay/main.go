@@ -25,12 +25,10 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/bmpstream/bmpstream/internal/buildinfo"
 	"github.com/bmpstream/bmpstream/internal/capture"
 	"github.com/bmpstream/bmpstream/internal/replay"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 // Exit codes.
 const (
@@ -88,7 +86,9 @@ type config struct {
 	verbose     int
 }
 
-func newFlagSet(cfg *config, stderr io.Writer) *pflag.FlagSet {
+// newFlagSet builds the flags; --help prints the usage to stdout (parse errors go to
+// stderr).
+func newFlagSet(cfg *config, stdout, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("bmpreplay", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -105,9 +105,9 @@ func newFlagSet(cfg *config, stderr io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.IntVarP(&cfg.verbose, "verbose", "v", 0, "log `LEVEL` (glog -v): 1 = files and sessions")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHead)
-		fmt.Fprint(stderr, fs.FlagUsages())
-		fmt.Fprint(stderr, usageTail)
+		fmt.Fprint(stdout, usageHead)
+		fmt.Fprint(stdout, fs.FlagUsages())
+		fmt.Fprint(stdout, usageTail)
 	}
 	return fs
 }
@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runGen(args[1:], stdout, stderr)
 	}
 	var cfg config
-	fs := newFlagSet(&cfg, stderr)
+	fs := newFlagSet(&cfg, stdout, stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -149,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "no capture file given")
 	}
 
-	files, err := expand(fs.Args())
+	files, err := capture.Expand(fs.Args())
 	if err != nil {
 		return usageError(stderr, "%v", err)
 	}
@@ -211,30 +211,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usageError(w io.Writer, format string, args ...any) int {
 	fmt.Fprintf(w, "bmpreplay: "+format+" (see --help)\n", args...)
 	return exitUsage
-}
-
-// expand replaces directories by the capture files they hold.
-func expand(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		files, err := capture.Discover(a)
-		if err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%s: no *.pcap, *.pcapng, *.cap or *.bmp file", a)
-		}
-		out = append(out, files...)
-	}
-	return out, nil
 }
 
 func list(w io.Writer, file string, streams []capture.Stream) {
@@ -300,15 +276,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 func versionString() string {
-	v := version
-	bi, ok := debug.ReadBuildInfo()
-	if v == "" && ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	if ok {
+	v := buildinfo.String()
+	if bi, ok := debug.ReadBuildInfo(); ok {
 		v += " " + bi.GoVersion
 	}
 	return v

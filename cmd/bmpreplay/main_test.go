@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,16 +24,16 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestHelpDocumentsEveryFlag(t *testing.T) {
-	code, _, stderr := runCmd(t, "--help")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
+	code, stdout, stderr := runCmd(t, "--help")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	for _, want := range []string{"Usage: bmpreplay [flags] FILE|DIR...", "-c, --collector", `(default "127.0.0.1:5000")`,
 		"--loop N", "--rate MSGS_PER_SEC", "--parallel K", "--ports PORTS", `"1790,5000,10000,11019"`,
 		"--progress MODE", "auto", "always", "never", "--list", "--version", "--close-delay", "--dial-timeout",
 		"--max-streams", "-v, --verbose", "Examples:", "bmpreplay -c 127.0.0.1:1790 capture.pcap"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("--help lacks %q", want)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--help (stdout) lacks %q", want)
 		}
 	}
 }
@@ -41,6 +42,42 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ := runCmd(t, "--version")
 	if code != 0 || !strings.HasPrefix(stdout, "bmpreplay ") || !strings.Contains(stdout, "go1.") {
 		t.Fatalf("exit %d, %q", code, stdout)
+	}
+}
+
+// TestVersionStampedByMake: the binary that make build produces prints the version make
+// stamps (git describe), not "(devel)": the build command of the Makefile is run as is.
+func TestVersionStampedByMake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds bmpreplay")
+	}
+	bin := t.TempDir()
+	dry := exec.Command("make", "-n", "build", "VERSION=v9.8.7-test", "BIN="+bin)
+	dry.Dir = testutil.RepoRoot()
+	out, err := dry.Output()
+	if err != nil {
+		t.Fatalf("make -n build: %v", err)
+	}
+	var build string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "./cmd/bmpreplay") {
+			build = l
+		}
+	}
+	if build == "" {
+		t.Fatalf("no bmpreplay build command in:\n%s", out)
+	}
+	sh := exec.Command("sh", "-c", build)
+	sh.Dir = testutil.RepoRoot()
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", build, err, out)
+	}
+	v, err := exec.Command(filepath.Join(bin, "bmpreplay"), "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(v), "bmpreplay v9.8.7-test go1.") {
+		t.Fatalf("--version printed %q", v)
 	}
 }
 

@@ -13,20 +13,23 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/golang/glog"
 	"github.com/spf13/pflag"
 
+	"github.com/bmpstream/bmpstream/internal/buildinfo"
 	"github.com/bmpstream/bmpstream/internal/server"
 	"github.com/bmpstream/bmpstream/internal/session"
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/publisher/file"
 )
 
-// Version is set at build time (-ldflags "-X …/internal/app.Version=v1.2.3").
-var Version = "dev"
+// Version is the collector's version: internal/buildinfo's (stamped by make build from
+// git describe, else what go build recorded). Tests may override it.
+var Version = buildinfo.String()
 
 // Options are the collector's settings.
 type Options struct {
@@ -79,10 +82,7 @@ const usageHead = `bmpstream — BGP Monitoring Protocol (RFC 7854) collector
 
 Usage:
   bmpstream [flags]                 accept BMP sessions, write one JSON record per line
-  bmpstream inspect [flags] FILE... decode captures (.bmp, .pcap, .pcapng) offline to JSON Lines
-  bmpstream migrate --postgres-dsn=DSN  apply the PostgreSQL schema migrations and exit
-  bmpstream rib --kafka-server=HOST:PORT  route table, query API and looking glass fed from Kafka
-  bmpstream --version
+%s  bmpstream --version
 
 Examples:
   bmpstream --source-port=5000 --dump=console
@@ -94,34 +94,50 @@ Examples:
 Flags:
 `
 
-// Main runs the command with args (without the program name) and returns the exit code.
+// commandLine is the collector's parsed command line: options, features and their flags.
+type commandLine struct {
+	fs       *pflag.FlagSet
+	o        *Options
+	features []Feature
+	cf       *configFlags
+	version  *bool
+}
+
+// newCommandLine builds the collector's flag set with every feature's flags; --help
+// prints the usage to stdout.
+func newCommandLine(stdout, stderr io.Writer) *commandLine {
+	o := defaultOptions()
+	cl := &commandLine{o: &o}
+	cl.fs = newFlagSet(cl.o, stderr)
+	for _, newFeature := range registry {
+		f := newFeature()
+		f.AddFlags(cl.fs)
+		cl.features = append(cl.features, f)
+	}
+	cl.cf = addConfigFlags(cl.fs)
+	cl.version = cl.fs.Bool("version", false, "print the version and exit")
+	cl.fs.Usage = func() {
+		fmt.Fprintf(stdout, usageHead, commandUsage())
+		fmt.Fprint(stdout, cl.fs.FlagUsages())
+	}
+	return cl
+}
+
+// Main runs the command with args (without the program name) and returns the exit code:
+// 0 success, 1 failure, 2 usage or configuration error.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "inspect" {
-		return inspectMain(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "decode" {
-		return decodeMain(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "rib" {
-		return ribMain(args[1:], stdout, stderr)
+	if len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-") {
+		c, ok := commands[args[0]]
+		if !ok {
+			return unknownCommand(args[0], stderr)
+		}
+		return c.Run(args[1:], stdout, stderr)
 	}
 	if wantsMigrateOnly(args) {
 		return migrateMain(args, stdout, stderr)
 	}
-	o := defaultOptions()
-	fs := newFlagSet(&o, stderr)
-	var features []Feature
-	for _, newFeature := range registry {
-		f := newFeature()
-		f.AddFlags(fs)
-		features = append(features, f)
-	}
-	cf := addConfigFlags(fs)
-	version := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHead)
-		fs.PrintDefaults()
-	}
+	cl := newCommandLine(stdout, stderr)
+	fs, o := cl.fs, cl.o
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -129,18 +145,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bmpstream: %v\nRun 'bmpstream --help' for the flags.\n", err)
 		return 2
 	}
-	if *version {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bmpstream: unexpected argument %q: the collector takes only flags (commands: %s)\nRun 'bmpstream --help' for the usage.\n",
+			fs.Arg(0), strings.Join(commandNames(), ", "))
+		return 2
+	}
+	if *cl.version {
 		fmt.Fprintln(stdout, "bmpstream", Version)
 		return 0
 	}
-	if code, exit := configure(fs, cf, &o, features, stdout, stderr); exit {
+	if code, exit := configure(cl, args, stdout, stderr); exit {
 		return code
 	}
 	if f := flag.CommandLine.Lookup("logtostderr"); f != nil && !fs.Changed("logtostderr") && !fs.Changed("log_dir") {
 		_ = f.Value.Set("true")
 	}
 	defer glog.Flush()
-	if err := run(o, features); err != nil {
+	if err := run(*o, cl.features); err != nil {
 		glog.Errorf("event=fatal err=%q", err)
 		fmt.Fprintln(stderr, "bmpstream:", err)
 		return 1

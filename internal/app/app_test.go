@@ -19,8 +19,10 @@ func TestMainFlags(t *testing.T) {
 		t.Fatalf("--version: code %d, out %q", code, out.String())
 	}
 	out.Reset()
-	if code := Main([]string{"--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "--source-port") || !strings.Contains(errb.String(), "--max-message-size") {
-		t.Fatalf("--help: code %d, %q", code, errb.String())
+	errb.Reset()
+	if code := Main([]string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "--source-port") ||
+		!strings.Contains(out.String(), "--max-message-size") || !strings.Contains(out.String(), "bmpstream inspect [flags] FILE|DIR...") || errb.Len() != 0 {
+		t.Fatalf("--help: code %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 	errb.Reset()
 	if code := Main([]string{"--no-such-flag"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unknown flag: --no-such-flag") {
@@ -110,7 +112,7 @@ func TestInspectMain(t *testing.T) {
 	var out, errb bytes.Buffer
 	// The Initiation's record and the router term synthesized at the end of the file.
 	code := Main([]string{"inspect", filepath.Join(dir, "public", "NLnetLabs_routecore", "bmp_message_rs__initiation_message.bin")}, &out, &errb)
-	if code != 0 || !strings.Contains(out.String(), `"sys_name":"xr3"`) || !strings.Contains(errb.String(), "1 messages, 2 records: ok") {
+	if code != 0 || !strings.Contains(out.String(), `"sys_name":"xr3"`) || !strings.Contains(errb.String(), "1 messages, 2 records, 0 decode errors: ok") {
 		t.Fatalf("code %d out %q err %q", code, out.String(), errb.String())
 	}
 	if code := Main([]string{"inspect"}, &out, &errb); code != 2 {

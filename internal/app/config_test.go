@@ -232,6 +232,20 @@ func TestInvalidConfig(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", nil, nil, `config file FILE line 1: want a mapping of flag names to values`},
 		{"bool", "split-af: maybe\n", nil, nil, `line 1: key "split-af": invalid value "maybe" for --split-af`},
 		{"missing file", "", nil, []string{"--config=" + dir + "/none.yaml"}, `config file: open ` + dir + `/none.yaml: no such file or directory`},
+		// Kafka settings are checked even without --kafka-server.
+		{"kafka compression flag", "", nil, []string{"--kafka-compression=foo"}, `--kafka-compression: "foo": want none, gzip, snappy, lz4 or zstd`},
+		{"kafka compression file", "kafka-compression: foo\n", nil, nil, `--kafka-compression (key "kafka-compression" in config file FILE): "foo": want none`},
+		{"kafka on-full", "", map[string]string{"BMPSTREAM_KAFKA_ON_FULL": "spill"}, nil, `--kafka-on-full (environment variable BMPSTREAM_KAFKA_ON_FULL):`},
+		{"kafka sasl", "", nil, []string{"--kafka-sasl-mechanism=PLAIN"}, `--kafka-sasl-mechanism: SASL PLAIN needs a username`},
+		{"kafka server without port", "", nil, []string{"--kafka-server=localhost"}, `--kafka-server: "localhost": address localhost: missing port in address`},
+		// A wrong value in the file is reported even when the command line overrides it.
+		{"overridden bad compression", "kafka-compression: foo\n", nil, []string{"--kafka-compression=gzip"},
+			`--kafka-compression (key "kafka-compression" in config file FILE, overridden by flag --kafka-compression): "foo": want none`},
+		{"overridden bad port", "source-port: 70000\n", nil, []string{"--source-port=5000"},
+			`--source-port (key "source-port" in config file FILE, overridden by flag --source-port): 70000 is out of range`},
+		{"overridden by env", "queue-size: 0\n", map[string]string{"BMPSTREAM_QUEUE_SIZE": "8"}, nil,
+			`--queue-size (key "queue-size" in config file FILE, overridden by environment variable BMPSTREAM_QUEUE_SIZE): 0: must be at least 1`},
+		{"overridden unparsable", "source-port: five\n", nil, []string{"--source-port=5000"}, `line 1: key "source-port": invalid value "five" for --source-port`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -18,6 +18,11 @@ import (
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
+func init() {
+	RegisterCommand(Command{Name: "decode", Synopsis: "[flags] [FILE...]",
+		Summary: "print protobuf records (files or a Kafka topic) as JSON Lines", Run: decodeMain})
+}
+
 // decodeMain is `bmpstream decode`: protobuf records back to JSON Lines, the debugging
 // tool of a proto pipeline. It reads files of varint-length-delimited
 // bmpstream.v1.Record messages (--dump-format=proto, protodelim), or the bare messages of
@@ -32,9 +37,9 @@ func decodeMain(args []string, stdout, stderr io.Writer) int {
 	maxRecords := fs.Int("max-records", 0, "stop after this many records (0: Kafka: until --idle passes without a message; files: all)")
 	idle := fs.Duration("idle", 5*time.Second, "Kafka: stop when no message arrives for this long")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: bmpstream decode [flags] [FILE...]\n\nPrints protobuf records as JSON Lines, exactly as the JSON output would have them:\n"+
+		fmt.Fprint(stdout, "Usage: bmpstream decode [flags] [FILE...]\n\nPrints protobuf records as JSON Lines, exactly as the JSON output would have them:\n"+
 			"files (or standard input) of length-delimited bmpstream.v1.Record messages, or a\nKafka topic of bare messages (--kafka-server, --topic).\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stdout, fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

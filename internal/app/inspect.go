@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,12 +19,54 @@ import (
 	"github.com/bmpstream/bmpstream/pkg/record"
 )
 
+func init() {
+	RegisterCommand(Command{Name: "inspect", Synopsis: "[flags] FILE|DIR...",
+		Summary: "decode captures (.bmp, .pcap, .pcapng) offline to JSON Lines", Run: inspectMain})
+}
+
 // InspectResult summarises one decoded stream.
 type InspectResult struct {
 	Stream   string
 	Messages int
 	Records  int
-	Err      error
+	// DecodeErrors counts the messages (or parts of messages) that did not decode, by kind
+	// (session.ErrorKind): what the collector counts in bmpstream_decode_errors_total.
+	DecodeErrors [len(session.Counters{}.DecodeErrors)]uint64
+	// Err is the error that ended the stream early (framing, output), if any.
+	Err error
+}
+
+// Errors is the total of DecodeErrors.
+func (r *InspectResult) Errors() uint64 {
+	var n uint64
+	for _, c := range r.DecodeErrors {
+		n += c
+	}
+	return n
+}
+
+// Failed reports whether the stream had a decode error or ended early.
+func (r *InspectResult) Failed() bool { return r.Err != nil || r.Errors() > 0 }
+
+// summary is the stream's line for stderr.
+func (r *InspectResult) summary() string {
+	line := fmt.Sprintf("%s: %d messages, %d records, %d decode errors", r.Stream, r.Messages, r.Records, r.Errors())
+	if n := r.Errors(); n > 0 {
+		var kinds []string
+		for _, k := range session.ErrorKinds() {
+			if c := r.DecodeErrors[k]; c > 0 {
+				kinds = append(kinds, fmt.Sprintf("%s=%d", k, c))
+			}
+		}
+		line += " (" + strings.Join(kinds, " ") + ")"
+	}
+	switch {
+	case r.Err != nil:
+		return line + ": " + r.Err.Error()
+	case r.Errors() > 0:
+		return line + ": FAILED"
+	}
+	return line + ": ok"
 }
 
 // Inspect decodes every BMP stream of the capture at path and writes its records to w in
@@ -49,7 +92,8 @@ func Inspect(path string, w io.Writer, format file.Format, opts capture.Options,
 		if !remote.IsValid() {
 			remote = netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 		}
-		sess := session.New(context.Background(), session.Config{Encodings: sink.Needs()}, remote, out)
+		counters := &session.Counters{}
+		sess := session.New(context.Background(), session.Config{Counters: counters, Encodings: sink.Needs()}, remote, out)
 		r := bmp.NewReader(bytes.NewReader(st.Data), maxMessageSize)
 		for {
 			_, msg, err := r.Next()
@@ -75,10 +119,24 @@ func Inspect(path string, w io.Writer, format file.Format, opts capture.Options,
 		if err := sess.Flush(); err != nil && res.Err == nil {
 			res.Err = err
 		}
+		for i := range res.DecodeErrors {
+			res.DecodeErrors[i] = counters.DecodeErrors[i].Load()
+		}
 		results = append(results, res)
 	}
 	return results, sink.Flush()
 }
+
+const inspectUsage = `Usage: bmpstream inspect [flags] FILE|DIR...
+
+Decodes BMP captures (.bmp raw streams, .pcap, .pcapng) to JSON Lines on stdout, the same
+records the collector publishes; a DIR is searched recursively for *.pcap, *.pcapng, *.cap
+and *.bmp. A summary per stream goes to stderr, with its decode errors by kind. The exit
+code is 1 when a message failed to decode, a stream ended early or a file could not be
+read (--allow-errors: only the last), 2 on a usage error.
+
+Flags:
+`
 
 func inspectMain(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("bmpstream inspect", pflag.ContinueOnError)
@@ -87,19 +145,20 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 	ports := fs.UintSlice("ports", []uint{1790, 5000, 10000, 11019}, "collector TCP ports, to tell the router→collector direction in pcaps")
 	maxSize := fs.Int("max-message-size", 1<<20, "largest BMP message accepted, in bytes")
 	quiet := fs.BoolP("quiet", "q", false, "do not print the per-stream summary on stderr")
+	allowErrors := fs.Bool("allow-errors", false, "exit 0 even when messages failed to decode or a stream ended early (the summary still reports them)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: bmpstream inspect [flags] FILE...\n\nDecodes BMP captures (.bmp raw streams, .pcap, .pcapng) to JSON Lines on stdout,\nthe same records the collector publishes. A summary per stream goes to stderr.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stdout, inspectUsage)
+		fmt.Fprint(stdout, fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "bmpstream inspect: %v\n", err)
+		fmt.Fprintf(stderr, "bmpstream inspect: %v\nRun 'bmpstream inspect --help' for the usage.\n", err)
 		return 2
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
+		fmt.Fprint(stderr, "bmpstream inspect: no capture given\n\n", inspectUsage, fs.FlagUsages())
 		return 2
 	}
 	format, err := file.ParseFormat(*formatName)
@@ -111,8 +170,15 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 	for _, p := range *ports {
 		copts.Ports = append(copts.Ports, uint16(p))
 	}
+	paths, err := capture.Expand(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, "bmpstream inspect:", err)
+		return 1
+	}
 	code := 0
-	for _, path := range fs.Args() {
+	var total InspectResult
+	streams, failed := 0, 0
+	for _, path := range paths {
 		results, err := Inspect(path, stdout, format, copts, *maxSize)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", path, err)
@@ -120,14 +186,26 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		for _, r := range results {
-			if !*quiet {
-				status := "ok"
-				if r.Err != nil {
-					status = r.Err.Error()
+			streams++
+			total.Messages += r.Messages
+			total.Records += r.Records
+			for i, c := range r.DecodeErrors {
+				total.DecodeErrors[i] += c
+			}
+			if r.Failed() {
+				failed++
+				if !*allowErrors {
+					code = 1
 				}
-				fmt.Fprintf(stderr, "%s: %d messages, %d records: %s\n", r.Stream, r.Messages, r.Records, status)
+			}
+			if !*quiet || r.Failed() {
+				fmt.Fprintln(stderr, r.summary())
 			}
 		}
+	}
+	if streams > 1 && !*quiet {
+		total.Stream = fmt.Sprintf("total (%d files, %d streams, %d failed)", len(paths), streams, failed)
+		fmt.Fprintln(stderr, total.summary())
 	}
 	return code
 }

@@ -72,6 +72,53 @@ func (f *kafkaFeature) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&f.queueSize, "kafka-queue-size", f.queueSize, "batches queued for Kafka (default: --queue-size)")
 }
 
+// Validate checks every Kafka setting at start-up, whether or not --kafka-server enables
+// the output: a wrong value fails now, not when a broker is first configured.
+func (f *kafkaFeature) Validate(*Options) error {
+	var errs []error
+	if _, err := publisher.ParsePolicy(f.onFull); err != nil {
+		errs = append(errs, optErr("kafka-on-full", "%v", err))
+	}
+	if strings.TrimSpace(f.prefix) == "" {
+		errs = append(errs, optErr("kafka-topic-prefix", "must not be empty"))
+	}
+	if f.partitions == 0 || f.partitions < -1 {
+		errs = append(errs, optErr("kafka-topic-partitions", "%d: want a positive number or -1", f.partitions))
+	}
+	if f.replication == 0 || f.replication < -1 || f.replication > 32767 {
+		errs = append(errs, optErr("kafka-topic-replication", "%d: want a positive number or -1", f.replication))
+	}
+	if f.retentionMs < -1 {
+		errs = append(errs, optErr("kafka-topic-retention-time-ms", "%d: want a positive number or -1 (unlimited)", f.retentionMs))
+	}
+	if _, err := kafka.ParseCompression(f.compression); err != nil {
+		errs = append(errs, optErr("kafka-compression", "%q: want none, gzip, snappy, lz4 or zstd", f.compression))
+	}
+	if _, err := f.tls.Config(); err != nil {
+		errs = append(errs, optErr("kafka-tls", "%s", strings.TrimPrefix(err.Error(), "kafka: ")))
+	}
+	pass := f.saslPass
+	if pass == "" {
+		pass = os.Getenv(SASLPasswordEnv)
+	}
+	if _, err := kafka.SASL(f.saslMech, f.saslUser, pass); err != nil {
+		errs = append(errs, optErr("kafka-sasl-mechanism", "%s", strings.TrimPrefix(err.Error(), "kafka: ")))
+	}
+	if f.queueSize < 0 {
+		errs = append(errs, optErr("kafka-queue-size", "%d: must be 0 (--queue-size) or positive", f.queueSize))
+	}
+	if strings.TrimSpace(f.servers) != "" {
+		for _, b := range strings.Split(f.servers, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				if err := checkHostPort(b); err != nil {
+					errs = append(errs, optErr("kafka-server", "%q: %v", b, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (f *kafkaFeature) config(o *Options) (kafka.Config, publisher.Policy, error) {
 	policy, err := publisher.ParsePolicy(f.onFull)
 	if err != nil {

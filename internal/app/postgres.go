@@ -90,6 +90,11 @@ func (f *postgresFeature) Stop(context.Context) error {
 }
 
 // wantsMigrateOnly reports whether args ask for the migrations only.
+func init() {
+	RegisterCommand(Command{Name: "migrate", Synopsis: "--postgres-dsn=DSN",
+		Summary: "apply the PostgreSQL schema migrations and exit", Run: migrateMain})
+}
+
 func wantsMigrateOnly(args []string) bool {
 	if len(args) > 0 && args[0] == "migrate" {
 		return true
@@ -115,9 +120,9 @@ func migrateMain(args []string, stdout, stderr io.Writer) int {
 	addPostgresConnFlags(fs, &o)
 	fs.Bool("postgres-migrate-only", true, "apply the migrations and exit")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: bmpstream migrate --postgres-dsn=DSN [--postgres-schema=NAME]\n\n"+
+		fmt.Fprint(stdout, "Usage: bmpstream migrate --postgres-dsn=DSN [--postgres-schema=NAME]\n\n"+
 			"Applies bmpstream's PostgreSQL schema migrations (each in a transaction) and exits.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stdout, fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

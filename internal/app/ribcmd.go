@@ -19,6 +19,11 @@ import (
 	"github.com/bmpstream/bmpstream/internal/rib/ribkafka"
 )
 
+func init() {
+	RegisterCommand(Command{Name: "rib", Synopsis: "--kafka-server=HOST:PORT",
+		Summary: "route table, query API and looking glass fed from Kafka", Run: ribMain})
+}
+
 // ribMain is `bmpstream rib`: the route table, its API and looking glass, fed from the
 // <prefix>.parsed.* Kafka topics of any number of collectors instead of BMP sessions.
 func ribMain(args []string, stdout, stderr io.Writer) int {
@@ -30,8 +35,8 @@ func ribMain(args []string, stdout, stderr io.Writer) int {
 	api := apiOptions{address: "127.0.0.1:8080"}
 	api.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: bmpstream rib --kafka-server HOST:PORT [flags]\n\nBuilds the route table from the parsed topics of one or more collectors (JSON or\nbmpstream's protobuf) and serves the query API and looking glass on --api-address.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stdout, "Usage: bmpstream rib --kafka-server HOST:PORT [flags]\n\nBuilds the route table from the parsed topics of one or more collectors (JSON or\nbmpstream's protobuf) and serves the query API and looking glass on --api-address.\n\nFlags:\n")
+		fmt.Fprint(stdout, fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

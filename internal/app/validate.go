@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/publisher/file"
 )
@@ -115,17 +113,21 @@ func validate(o *Options, features []Feature) error {
 }
 
 // configure runs after the command line is parsed: it applies the config file and the
-// environment, validates, and prints the configuration for --print-config. exit tells
+// environment, validates (including the config file's values that the command line or
+// the environment override), and prints the configuration for --print-config. exit tells
 // Main to return code.
-func configure(fs *pflag.FlagSet, cf *configFlags, o *Options, features []Feature, stdout, stderr io.Writer) (code int, exit bool) {
-	src, err := applyConfig(fs, cf.path, os.Environ(), stderr)
+func configure(cl *commandLine, args []string, stdout, stderr io.Writer) (code int, exit bool) {
+	src, err := applyConfig(cl.fs, cl.cf.path, os.Environ(), stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "bmpstream:", err)
 		return 2, true
 	}
-	verr := validate(o, features)
-	if cf.print {
-		if err := printConfig(stdout, fs, src); err != nil {
+	verr := validate(cl.o, cl.features)
+	if src.file != "" {
+		verr = errors.Join(verr, checkOverridden(args, src))
+	}
+	if cl.cf.print {
+		if err := printConfig(stdout, cl.fs, src); err != nil {
 			fmt.Fprintln(stderr, "bmpstream:", err)
 			return 1, true
 		}
@@ -137,7 +139,7 @@ func configure(fs *pflag.FlagSet, cf *configFlags, o *Options, features []Featur
 		}
 		return 2, true
 	}
-	if cf.check {
+	if cl.cf.check {
 		where := "flags and environment"
 		if src.file != "" {
 			where = src.file
@@ -145,7 +147,47 @@ func configure(fs *pflag.FlagSet, cf *configFlags, o *Options, features []Featur
 		fmt.Fprintf(stdout, "bmpstream: configuration OK (%s)\n", where)
 		return 0, true
 	}
-	return 0, cf.print
+	return 0, cl.cf.print
+}
+
+// checkOverridden checks the config file's values that a flag or an environment variable
+// overrides, so a wrong value in the file is found now rather than the day the override
+// goes: a shadow command line takes args and then every key of the file, and is
+// validated; the errors about overridden keys are returned.
+func checkOverridden(args []string, src *configSources) error {
+	shadow := newCommandLine(io.Discard, io.Discard)
+	if err := shadow.fs.Parse(args); err != nil {
+		return nil // the real command line parsed: cannot happen
+	}
+	ssrc := &configSources{file: src.file, of: make(map[string]string)}
+	if err := applyFile(shadow.fs, src.file, ssrc); err != nil {
+		return fmt.Errorf("%w (overridden, but the file is wrong)", err)
+	}
+	overridden := make(map[string]bool)
+	for name, s := range ssrc.of {
+		if s == SourceFile && src.source(name) != SourceFile {
+			overridden[name] = true
+		}
+	}
+	var errs []error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var oe *OptionError
+		if errors.As(e, &oe) && overridden[oe.Flag] {
+			errs = append(errs, fmt.Errorf("--%s (key %q in config file %s, overridden by %s): %s",
+				oe.Flag, oe.Flag, src.file, src.describe(oe.Flag), oe.Msg))
+		}
+	}
+	if err := validate(shadow.o, shadow.features); err != nil {
+		walk(err)
+	}
+	return errors.Join(errs...)
 }
 
 // describeErrors lists the errors of err (joined or single), each OptionError with where

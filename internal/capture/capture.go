@@ -159,6 +159,31 @@ func isCaptureName(name string) bool {
 	return false
 }
 
+// Expand replaces the directories among paths by the capture files they hold (Discover),
+// keeping the order of paths; a directory without captures and a missing path are errors.
+func Expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		files, err := Discover(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%s: no *.pcap, *.pcapng, *.cap or *.bmp file", p)
+		}
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
 // Discover lists the capture files (.pcap, .pcapng, .cap, .bmp, any case) under dir,
 // recursively, sorted by path. Hidden directories are skipped.
 func Discover(dir string) ([]string, error) {

@@ -84,6 +84,10 @@ type Options struct {
 	// the server acknowledges a record again.
 	RetryTimeout time.Duration
 
+	// UnreachableLogInterval is the least time between two log lines saying the servers
+	// cannot be reached (default 30 s); the attempts in between are counted in the next.
+	UnreachableLogInterval time.Duration
+
 	// Extra are additional nats.go options (credentials, TLS, tests).
 	Extra []natsgo.Option
 }
@@ -116,6 +120,9 @@ func (o *Options) defaults() {
 	if o.RetryTimeout == 0 {
 		o.RetryTimeout = time.Minute
 	}
+	if o.UnreachableLogInterval <= 0 {
+		o.UnreachableLogInterval = 30 * time.Second
+	}
 }
 
 // Stats are the sink's counters, safe to read at any time.
@@ -133,6 +140,9 @@ type Stats struct {
 	FlushErrors atomic.Uint64
 	// Disconnects and Reconnects count connection losses and re-establishments.
 	Disconnects, Reconnects atomic.Uint64
+	// ConnectFailures counts failed attempts to reach a server (at start or after a
+	// disconnection).
+	ConnectFailures atomic.Uint64
 }
 
 // Sink publishes batches to NATS.
@@ -164,6 +174,35 @@ type Sink struct {
 	logMu   sync.Mutex
 	logLast time.Time
 	logSupp int
+
+	unreachMu   sync.Mutex
+	unreachLast time.Time // zero: nothing logged yet
+	unreachSupp int
+}
+
+// logUnreachable is where the unreachable-server lines go (tests replace it).
+var logUnreachable = func(line string) { glog.WarningDepth(2, line) }
+
+// unreachable counts a failed connection attempt and logs it, at most once per
+// UnreachableLogInterval: without it an unreachable server shows only in /readyz.
+func (s *Sink) unreachable(err error) {
+	n := s.stats.ConnectFailures.Add(1)
+	s.unreachMu.Lock()
+	now := time.Now()
+	if !s.unreachLast.IsZero() && now.Sub(s.unreachLast) < s.opts.UnreachableLogInterval {
+		s.unreachSupp++
+		s.unreachMu.Unlock()
+		return
+	}
+	supp := s.unreachSupp
+	s.unreachSupp, s.unreachLast = 0, now
+	s.unreachMu.Unlock()
+	line := fmt.Sprintf("sink=nats event=unreachable servers=%q failed_attempts=%d err=%q (retrying in the background; records wait or are dropped by --nats-on-full)",
+		s.opts.URLs, n, errString(err))
+	if supp > 0 {
+		line += " suppressed=" + strconv.Itoa(supp)
+	}
+	logUnreachable(line)
 }
 
 // slot is one in-flight JetStream publish.
@@ -219,6 +258,7 @@ func New(opts Options) (*Sink, error) {
 		natsgo.ConnectHandler(func(nc *natsgo.Conn) {
 			glog.Infof("sink=nats event=connected server=%s", nc.ConnectedUrlRedacted())
 		}),
+		natsgo.ReconnectErrHandler(func(_ *natsgo.Conn, err error) { s.unreachable(err) }),
 		natsgo.ErrorHandler(func(_ *natsgo.Conn, _ *natsgo.Subscription, err error) {
 			glog.Errorf("sink=nats event=async_error err=%q", errString(err))
 		}),
@@ -228,6 +268,9 @@ func New(opts Options) (*Sink, error) {
 		return nil, fmt.Errorf("nats: connect %s: %w", opts.URLs, err)
 	}
 	s.nc = nc
+	if !nc.IsConnected() {
+		s.unreachable(errors.New("no server reachable at start"))
+	}
 	if opts.JetStream {
 		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(opts.Window),
 			jetstream.WithPublishAsyncTimeout(opts.AckTimeout))
