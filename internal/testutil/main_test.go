@@ -84,3 +84,59 @@ func TestMissingTestdata(t *testing.T) {
 	}
 	skipped.Store(n)
 }
+
+// TestEveryPackageUsesMain: every test package of the module has a TestMain that runs
+// Main or Setup, so no test binary (nor fuzz worker) writes glog files to the system temp
+// directory and every capture test reports missing captures. A new test package without
+// one fails here.
+func TestEveryPackageUsesMain(t *testing.T) {
+	root := RepoRoot()
+	dirs := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			if path != root {
+				if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+					return filepath.SkipDir // another module
+				}
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, "_test.go") {
+			dirs[filepath.Dir(path)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 10 {
+		t.Fatalf("only %d test packages found under %s", len(dirs), root)
+	}
+	for dir := range dirs {
+		files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+		ok := false
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(b)
+			if strings.Contains(s, "func TestMain(") && (strings.Contains(s, "testutil.Main(m)") ||
+				strings.Contains(s, "testutil.Setup()") || strings.Contains(s, "{ Main(m) }")) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			rel, _ := filepath.Rel(root, dir)
+			t.Errorf("%s: no TestMain calling testutil.Main or testutil.Setup (add main_test.go: func TestMain(m *testing.M) { testutil.Main(m) })", rel)
+		}
+	}
+}
