@@ -7,7 +7,7 @@ BMP_TESTDATA ?= $(abspath ../shared/testdata)
 export BMP_TESTDATA
 FUZZTIME  ?= 10s
 
-.PHONY: all build run test test-short test-browser fuzz bench lint clean generate check-generate
+.PHONY: all build run test test-allocs test-short test-browser fuzz bench lint clean generate check-generate
 
 all: build
 
@@ -32,6 +32,11 @@ test: lint
 	  '********************************************************************' >&2
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) test-deployment
+
+# The zero-allocation tests (testing.AllocsPerRun) skip under -race: run the packages that
+# have them once without it (.ci/run does).
+test-allocs:
+	$(GO) test -count=1 $$(git grep -l 'AllocsPerRun' -- '*_test.go' | xargs -n1 dirname | sort -u | sed 's|^|./|')
 
 test-short:
 	$(GO) test -count=1 ./...

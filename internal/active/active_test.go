@@ -129,23 +129,119 @@ func TestNextBackoff(t *testing.T) {
 	c.defaults()
 	var got []time.Duration
 	b := time.Duration(0)
-	for i := 0; i < 11; i++ {
-		b = c.NextBackoff(b, 0)
+	for i := 0; i < 8; i++ {
+		b = c.NextBackoff(b, false)
 		got = append(got, b)
 	}
-	want := []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
 	for i := range want {
 		if got[i] != want[i]*time.Second {
-			t.Fatalf("backoffs %v, want %v s", got, want)
+			t.Fatalf("backoffs %v, want %v s (capped at the 30 s default)", got, want)
 		}
 	}
-	if b := c.NextBackoff(300*time.Second, 29*time.Second); b != 300*time.Second {
-		t.Fatalf("short session: %s", b)
+	if b := c.NextBackoff(30*time.Second, true); b != time.Second {
+		t.Fatalf("after an Initiation: %s, want reset to 1s", b)
 	}
-	if b := c.NextBackoff(300*time.Second, 30*time.Second); b != time.Second {
-		t.Fatalf("session up 30 s: %s, want reset to 1s", b)
+	if c.DialTimeout != 5*time.Second || c.MaxBackoff != DefaultMaxBackoff || DefaultMaxBackoff > 30*time.Second {
+		t.Fatalf("defaults %+v", c)
 	}
-	if c.DialTimeout != 5*time.Second {
-		t.Fatalf("dial timeout %s", c.DialTimeout)
+	c = Config{MinBackoff: time.Minute, MaxBackoff: time.Second}
+	c.defaults()
+	if c.MaxBackoff != time.Minute {
+		t.Fatalf("max below min: %s", c.MaxBackoff)
+	}
+}
+
+// TestConnWatchesInitiation: Initiated turns true once a whole Initiation has been read,
+// however the bytes are split across reads; any other first message (or a BMP version
+// other than 3 and 4) leaves it false.
+func TestConnWatchesInitiation(t *testing.T) {
+	init := gen.Initiation("r", "descr")
+	for _, tc := range []struct {
+		name   string
+		stream []byte
+		want   bool
+	}{
+		{"initiation", init, true},
+		{"initiation then more", append(append([]byte{}, init...), gen.Termination(0)...), true},
+		{"torn initiation", init[:len(init)-1], false},
+		{"termination first", append(gen.Termination(0), init...), false},
+		{"version 1", append([]byte{1}, init[1:]...), false},
+		{"bmpv4", append([]byte{4}, init[1:]...), true},
+	} {
+		for _, chunk := range []int{1, 3, 6, 7, 1 << 10} {
+			a, b := net.Pipe()
+			c := &Conn{Conn: a, done: make(chan struct{})}
+			go func() {
+				for s := tc.stream; len(s) > 0; {
+					n := min(chunk, len(s))
+					b.Write(s[:n])
+					s = s[n:]
+				}
+				b.Close()
+			}()
+			buf := make([]byte, 5)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					break
+				}
+			}
+			c.Close()
+			if c.Initiated() != tc.want {
+				t.Errorf("%s, %d-byte writes: initiated %t, want %t", tc.name, chunk, c.Initiated(), tc.want)
+			}
+		}
+	}
+}
+
+// TestBackoffResetOnInitiation: a router that accepts and closes without sending anything
+// makes the delay double; once a session delivers its Initiation, the next delay is the
+// minimum again — at once, not after a minimum uptime.
+func TestBackoffResetOnInitiation(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const silent = 3 // sessions closed before any Initiation, then one with an Initiation
+	go func() {
+		for i := 0; ; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if i == silent {
+				c.Write(append(gen.Initiation("r", "x"), gen.Termination(0)...))
+			}
+			c.Close()
+		}
+	}()
+	type retry struct {
+		delay     time.Duration
+		initiated bool
+	}
+	var mu sync.Mutex
+	var retries []retry
+	srv := server.New(server.Config{Publisher: publisher.NewQueue(sinktest.New(), 8, publisher.Block)})
+	min := 2 * time.Millisecond
+	cfg := Config{Routers: []string{ln.Addr().String()}, MinBackoff: min, MaxBackoff: time.Hour,
+		Retry: func(_ string, d time.Duration, initiated bool) {
+			mu.Lock()
+			retries = append(retries, retry{d, initiated})
+			mu.Unlock()
+		}}
+	d := Start(context.Background(), cfg, srv.ServeConn)
+	testutil.WaitFor(t, "five attempts", func() bool { mu.Lock(); defer mu.Unlock(); return len(retries) >= silent+2 })
+	d.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []retry{{min, false}, {2 * min, false}, {4 * min, false}, {min, true}, {2 * min, false}}
+	for i, w := range want {
+		if retries[i] != w {
+			t.Fatalf("retries %v, want %v", retries[:len(want)], want)
+		}
 	}
 }

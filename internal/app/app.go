@@ -209,6 +209,7 @@ func addDumpSink(rt *Runtime) error {
 			return err
 		}
 		rt.AddSink(f, 0, publisher.Block)
+		rt.OnReopen("msg-file "+o.MsgFile, f.Reopen)
 	default:
 		return fmt.Errorf("unknown --dump %q (want console or file)", o.Dump)
 	}
@@ -269,6 +270,7 @@ func run(o Options, features []Feature) error {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	defer rt.handleReopen()()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	rt.phase.Store(phaseServing)

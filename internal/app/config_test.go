@@ -232,6 +232,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", nil, nil, `config file FILE line 1: want a mapping of flag names to values`},
 		{"bool", "split-af: maybe\n", nil, nil, `line 1: key "split-af": invalid value "maybe" for --split-af`},
 		{"missing file", "", nil, []string{"--config=" + dir + "/none.yaml"}, `config file: open ` + dir + `/none.yaml: no such file or directory`},
+		{"active max backoff", "", nil, []string{"--active-max-backoff=0s"}, `--active-max-backoff: 0s: must be at least 1s`},
 		// Kafka settings are checked even without --kafka-server.
 		{"kafka compression flag", "", nil, []string{"--kafka-compression=foo"}, `--kafka-compression: "foo": want none, gzip, snappy, lz4 or zstd`},
 		{"kafka compression file", "kafka-compression: foo\n", nil, nil, `--kafka-compression (key "kafka-compression" in config file FILE): "foo": want none`},

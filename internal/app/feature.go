@@ -3,9 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/golang/glog"
 	"github.com/spf13/pflag"
 
 	"github.com/bmpstream/bmpstream/internal/memory"
@@ -52,6 +56,54 @@ type Runtime struct {
 	readiness   []func() error
 	phase       atomic.Int32 // phaseStarting, phaseServing or phaseStopping
 	shutdown    []func(deadline time.Time)
+	reopen      []reopener
+}
+
+// reopener is an output file to reopen on SIGHUP.
+type reopener struct {
+	what string
+	f    func() error
+}
+
+// OnReopen registers f to run on SIGHUP (log rotation: reopen an output file at its
+// path). what names it in the log. Without any, SIGHUP keeps its default action.
+func (rt *Runtime) OnReopen(what string, f func() error) {
+	rt.reopen = append(rt.reopen, reopener{what, f})
+}
+
+// handleReopen runs the reopeners on every SIGHUP until the returned stop function is
+// called. Without reopeners it does nothing (SIGHUP then ends the process as usual, e.g.
+// when the terminal of a console collector closes).
+func (rt *Runtime) handleReopen() (stop func()) {
+	if len(rt.reopen) == 0 {
+		return func() {}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-hup:
+				for _, r := range rt.reopen {
+					if err := r.f(); err != nil {
+						glog.Errorf("event=reopen_failed output=%q err=%q", r.what, err)
+						continue
+					}
+					glog.Infof("event=reopened output=%q signal=SIGHUP", r.what)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-exited
+	}
 }
 
 // Life cycle phases of the collector, for readiness.

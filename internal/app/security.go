@@ -46,6 +46,7 @@ type security struct {
 	readTimeout         time.Duration
 	rateLimit           int
 	activeRouters       []string
+	activeMaxBackoff    time.Duration
 
 	prefixes []netip.Prefix
 	tlsCfg   *tls.Config
@@ -69,6 +70,7 @@ func (s *security) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&s.readTimeout, "read-timeout", 0, "disconnect a router that sent nothing for this long (reason idle_timeout); 0: never (BMP sessions may be quiet: use a multiple of the routers' statistics interval)")
 	fs.IntVar(&s.rateLimit, "rate-limit", 0, "most BMP bytes per second read from one router (reading slows down, nothing is dropped); 0: no limit")
 	fs.StringArrayVar(&s.activeRouters, "active-router", nil, "host:port of a router waiting for the collector (BMP active mode; repeatable, or comma-separated); reconnects with backoff")
+	fs.DurationVar(&s.activeMaxBackoff, "active-max-backoff", active.DefaultMaxBackoff, "active mode: longest wait between two connection attempts (the wait doubles from 1s after each failure and is reset by every Initiation received)")
 }
 
 // Validate checks the settings and prepares the allow list and the TLS configuration.
@@ -144,10 +146,18 @@ func (s *security) Validate(o *Options) error {
 			add(optErr("active-router", "%q: %v", r, err))
 		}
 	}
+	if s.activeMaxBackoff < time.Second {
+		add(optErr("active-max-backoff", "%s: must be at least 1s (the first wait)", s.activeMaxBackoff))
+	}
 	if !s.plain && s.tlsPort == 0 && len(s.routers()) == 0 {
 		add(optErr("plain-listener", "false, but there is no --tls-port or --active-router: nothing would receive BMP"))
 	}
 	return errors.Join(errs...)
+}
+
+// activeConfig is the dialler's configuration for routers.
+func (s *security) activeConfig(routers []string) active.Config {
+	return active.Config{Routers: routers, MaxBackoff: s.activeMaxBackoff}
 }
 
 // routers returns --active-router's values, comma-separated ones split.
@@ -237,7 +247,7 @@ func (s *security) Start(ctx context.Context, rt *Runtime) error {
 	}
 	if routers := s.routers(); len(routers) > 0 {
 		rt.AfterServer(func(srv *server.Server) {
-			s.dialer = active.Start(ctx, active.Config{Routers: routers}, srv.ServeConn)
+			s.dialer = active.Start(ctx, s.activeConfig(routers), srv.ServeConn)
 		})
 	}
 	return nil

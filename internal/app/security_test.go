@@ -241,3 +241,22 @@ func TestReadTimeoutAndRateLimitWired(t *testing.T) {
 	}
 	pollUntil(t, "idle_timeout", func() bool { return c.srv.Stats.Ended(server.EndIdle) == 1 })
 }
+
+// TestActiveMaxBackoffFlag: --active-max-backoff reaches the dialler (default 30 s).
+func TestActiveMaxBackoffFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, 30 * time.Second}, {[]string{"--active-max-backoff=5s"}, 5 * time.Second}} {
+		o := defaultOptions()
+		fs := newFlagSet(&o, io.Discard)
+		s := &security{}
+		s.AddFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.activeConfig([]string{"r:1"}).MaxBackoff; got != tc.want {
+			t.Fatalf("%q: dialler MaxBackoff %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}

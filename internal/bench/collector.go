@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +16,9 @@ import (
 // Collector is a running collector child process.
 type Collector struct {
 	cmd  *exec.Cmd
-	Addr string // host:port it accepts BMP sessions on
+	// Addr is the host:port it accepts BMP sessions on, MetricsAddr that of /metrics
+	// (both as logged; set before StartCollector returns).
+	Addr, MetricsAddr string
 
 	listening chan struct{}
 	exited    chan struct{}
@@ -31,39 +31,20 @@ type Collector struct {
 // logTail is how many lines of the collector's log are kept for error reports.
 const logTail = 40
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // StartCollector runs the collector binary at path on a free 127.0.0.1 port with
 // --dump=file --msg-file=out plus extra flags, and waits until it logs that it listens.
 func StartCollector(path, out string, extra []string, timeout time.Duration) (*Collector, error) {
 	return startCollector(path, append([]string{"--dump=file", "--msg-file=" + out}, extra...), timeout)
 }
 
-// startCollector runs the collector binary at path on a free 127.0.0.1 port with the
-// given flags and waits until it logs that it listens.
+// startCollector runs the collector binary at path with the given flags, its BMP and
+// metrics listeners on ports the kernel picks (--source-port=0,
+// --metrics-address=127.0.0.1:0: no fixed port, no race between picking a free port and
+// binding it), and waits until it logs that it listens; Addr and MetricsAddr are then the
+// addresses it logged. A later --metrics-address in flags wins.
 func startCollector(path string, flags []string, timeout time.Duration) (*Collector, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	mport, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	// A free metrics port (the default 127.0.0.1:10790 may be taken); a later
-	// --metrics-address in flags wins.
-	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--metrics-address=127.0.0.1:" + strconv.Itoa(mport)}, flags...)
-	c := &Collector{cmd: exec.Command(path, args...), Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		listening: make(chan struct{}), exited: make(chan struct{})}
+	args := append([]string{"--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0"}, flags...)
+	c := &Collector{cmd: exec.Command(path, args...), listening: make(chan struct{}), exited: make(chan struct{})}
 	c.cmd.Stdout = io.Discard
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
@@ -103,12 +84,26 @@ func (c *Collector) readLog(r io.Reader, done chan<- struct{}) {
 		}
 		c.tail = append(c.tail, line)
 		c.mu.Unlock()
+		if c.MetricsAddr == "" && strings.Contains(line, "event=metrics_listening") {
+			c.MetricsAddr = logAddress(line)
+		}
 		if !seen && strings.Contains(line, "event=listening") {
 			seen = true
+			c.Addr = logAddress(line)
 			close(c.listening)
 		}
 	}
 	io.Copy(io.Discard, r)
+}
+
+// logAddress returns the value of the address= field of a log line.
+func logAddress(line string) string {
+	_, v, ok := strings.Cut(line, " address=")
+	if !ok {
+		return ""
+	}
+	v, _, _ = strings.Cut(v, " ")
+	return v
 }
 
 // Log returns the last lines the collector logged.

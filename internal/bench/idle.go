@@ -47,15 +47,11 @@ func Idle(cfg Config, sessions int) (res IdleResult, err error) {
 	}
 	defer cleanup()
 	out := filepath.Join(dir, "records.jsonl")
-	mport, err := FreePort()
+	c, err := StartCollector(cfg.Collector, out, cfg.Extra, 30*time.Second)
 	if err != nil {
 		return res, err
 	}
-	maddr := "127.0.0.1:" + strconv.Itoa(mport)
-	c, err := StartCollector(cfg.Collector, out, append([]string{"--metrics-address=" + maddr}, cfg.Extra...), 30*time.Second)
-	if err != nil {
-		return res, err
-	}
+	maddr := c.MetricsAddr
 	defer c.Kill()
 	f, err := os.Open(out)
 	if err != nil {

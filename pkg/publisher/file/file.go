@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/bmpstream/bmpstream/pkg/publisher"
 	"github.com/bmpstream/bmpstream/pkg/record"
@@ -46,9 +47,13 @@ func ParseFormat(s string) (Format, error) {
 // Sink writes to an io.Writer through a large buffer; Flush is called by the queue
 // whenever it is idle, so lines reach the file promptly without a syscall per record.
 type Sink struct {
+	// mu serialises Write, Flush and Close (the queue's goroutine) with Reopen (a signal
+	// handler); uncontended, it costs one lock per batch.
+	mu     sync.Mutex
 	name   string
 	w      *bufio.Writer
 	f      *os.File // nil for stdout
+	path   string   // the file's path, for Reopen
 	format Format
 	split  bool
 	tmp    []byte
@@ -64,13 +69,54 @@ type Options struct {
 
 // Create truncates or creates path and returns a sink writing to it.
 func Create(path string, opts Options) (*Sink, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	f, err := openAppend(path)
 	if err != nil {
 		return nil, err
 	}
 	s := newSink("file", f, opts)
-	s.f = f
+	s.f, s.path = f, path
 	return s, nil
+}
+
+// openAppend opens path for appending, creating it if missing: a restart of the collector
+// adds to the records already written instead of erasing them.
+func openAppend(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+}
+
+// Reopen flushes the buffered records to the current file, closes it and opens the path
+// again (appending, creating it if missing): after logrotate renamed the file, records go
+// to a new file at the path. When the path cannot be opened, the sink keeps writing to
+// the file it has and the error is returned. A sink that is not a file (the console, New)
+// does nothing.
+func (s *Sink) Reopen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil || s.path == "" {
+		return nil
+	}
+	nf, err := openAppend(s.path)
+	if err != nil {
+		return err
+	}
+	if err := s.w.Flush(); err != nil {
+		nf.Close()
+		return err
+	}
+	old := s.f
+	s.f = nf
+	s.w.Reset(nf)
+	syncRegular(old)
+	return old.Close()
+}
+
+// syncRegular syncs f when it is a regular file (a FIFO or a character device cannot be
+// synced).
+func syncRegular(f *os.File) error {
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		return f.Sync()
+	}
+	return nil
 }
 
 // Console returns a sink writing to standard output.
@@ -95,6 +141,8 @@ func (s *Sink) Needs() record.Encodings {
 
 // Write writes every JSON record of b. Raw BMP records (binary) are not written here.
 func (s *Sink) Write(b *record.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.format == Proto {
 		return s.writeProto(b)
 	}
@@ -165,22 +213,27 @@ func (s *Sink) envelope(dst []byte, m *record.Meta, line []byte) []byte {
 	return append(dst, '}')
 }
 
-func (s *Sink) Flush() error { return s.w.Flush() }
+func (s *Sink) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Flush()
+}
 
 // Close flushes, syncs and closes the file (standard output is only flushed).
 func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.w.Flush(); err != nil {
 		return err
 	}
 	if s.f != nil {
-		// Sync regular files only: a FIFO or a character device cannot be synced.
-		if st, err := s.f.Stat(); err == nil && st.Mode().IsRegular() {
-			if err := s.f.Sync(); err != nil {
-				s.f.Close()
-				return err
-			}
+		f := s.f
+		s.f = nil // a later Reopen does nothing
+		if err := syncRegular(f); err != nil {
+			f.Close()
+			return err
 		}
-		return s.f.Close()
+		return f.Close()
 	}
 	return nil
 }

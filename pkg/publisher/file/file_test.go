@@ -73,24 +73,103 @@ func TestGoBMPEnvelope(t *testing.T) {
 	}
 }
 
-func TestCreateTruncatesAndCloseSyncs(t *testing.T) {
+// TestCreateAppendsAndCloseSyncs: an existing file is appended to (a restart of the
+// collector keeps what it wrote before), a missing one is created.
+func TestCreateAppendsAndCloseSyncs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.json")
-	if err := os.WriteFile(path, []byte("old content\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("{\"old\":1}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for run := 1; run <= 2; run++ {
+		s, err := Create(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := batch()
+		s.Write(b)
+		b.Release()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := os.ReadFile(path)
+	ls := lines(string(got))
+	if len(ls) != 5 || ls[0] != `{"old":1}` || !strings.Contains(ls[1], `"type":"router"`) || !strings.Contains(ls[4], `"type":"unicast_prefix"`) {
+		t.Fatalf("file after two runs: %q", got)
+	}
+	missing := filepath.Join(t.TempDir(), "new.json")
+	s, err := Create(missing, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if st, err := os.Stat(missing); err != nil || st.Size() != 0 {
+		t.Fatalf("created file: %v %v", st, err)
+	}
+}
+
+// TestReopen: the rotation sequence of logrotate — rename the file, then Reopen (SIGHUP)
+// — sends the records written before the reopen (buffered ones included) to the renamed
+// file and the later ones to a new file at the path; nothing is lost or duplicated.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.json")
 	s, err := Create(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := batch()
+	s.Write(b) // buffered, not yet flushed
+	b.Release()
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	b = batch()
+	s.Write(b)
+	b.Release()
+	b = batch()
 	s.Write(b)
 	b.Release()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(path)
-	if strings.Contains(string(got), "old content") || len(lines(string(got))) != 2 {
-		t.Fatalf("file %q", got)
+	old, _ := os.ReadFile(path + ".1")
+	cur, _ := os.ReadFile(path)
+	if n := len(lines(string(old))); n != 2 {
+		t.Fatalf("rotated file has %d lines, want 2: %q", n, old)
+	}
+	if n := len(lines(string(cur))); n != 4 {
+		t.Fatalf("new file has %d lines, want 4: %q", n, cur)
+	}
+	// A path that cannot be opened any more: the sink keeps its file and says why.
+	s, err = Create(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil { // the path is now a directory
+		t.Fatal(err)
+	}
+	if err := s.Reopen(); err == nil {
+		t.Fatal("reopen onto a directory succeeded")
+	}
+	b = batch()
+	if err := s.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	b.Release()
+	if err := s.Close(); err != nil {
+		t.Fatalf("close after a failed reopen: %v", err)
+	}
+	// The console and New sinks have no path: Reopen does nothing.
+	var buf bytes.Buffer
+	if err := New("x", &buf, Options{}).Reopen(); err != nil {
+		t.Fatal(err)
 	}
 }
 
