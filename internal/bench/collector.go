@@ -15,7 +15,7 @@ import (
 
 // Collector is a running collector child process.
 type Collector struct {
-	cmd  *exec.Cmd
+	cmd *exec.Cmd
 	// Addr is the host:port it accepts BMP sessions on, MetricsAddr that of /metrics
 	// (both as logged; set before StartCollector returns).
 	Addr, MetricsAddr string

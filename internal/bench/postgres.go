@@ -72,12 +72,10 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 	}
 	defer conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
 
-	port, err := FreePort()
-	if err != nil {
-		return res, err
-	}
-	args := append([]string{"--source-port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
-		"--metrics-address=127.0.0.1:0", "--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema, "--shutdown-timeout=" + cfg.Timeout.String()}, cfg.Extra...)
+	// Ports the kernel picks: the BMP address is read from the listening log line; the
+	// metrics endpoint must not take the default 127.0.0.1:10790 (another collector may).
+	args := append([]string{"--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0",
+		"--postgres-dsn=" + cfg.DSN, "--postgres-schema=" + schema, "--shutdown-timeout=" + cfg.Timeout.String()}, cfg.Extra...)
 	cmd := exec.Command(cfg.Collector, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -87,6 +85,7 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 		return res, err
 	}
 	events := make(chan string, 16)
+	var bmpAddr string // set before "event=listening" is sent on events
 	var (
 		mu      sync.Mutex
 		logTail []string
@@ -107,6 +106,9 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 			mu.Unlock()
 			for _, ev := range []string{"event=listening", "event=disconnected", "event=fatal"} {
 				if strings.Contains(l, ev) {
+					if ev == "event=listening" && bmpAddr == "" {
+						bmpAddr = logAddress(l)
+					}
 					events <- ev
 				}
 			}
@@ -137,7 +139,7 @@ func RunPostgres(ctx context.Context, cfg PGConfig, s *Stream) (PGResult, error)
 	}
 	sampler := startCPUSampler()
 	start := time.Now()
-	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	c, err := net.Dial("tcp", bmpAddr)
 	if err != nil {
 		cmd.Process.Kill() //nolint:errcheck
 		cmd.Wait()         //nolint:errcheck

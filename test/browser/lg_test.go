@@ -85,7 +85,7 @@ func collector(t *testing.T) (bmpAddr, apiAddr string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--source-port=0", "--bind-address=127.0.0.1", "--rib", "--api-address=127.0.0.1:0")
+	cmd := exec.Command(bin, "--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0", "--rib", "--api-address=127.0.0.1:0")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
