@@ -23,7 +23,7 @@ func TestUnknownCommandAndStrayArguments(t *testing.T) {
 		{[]string{"gen"}, []string{`unknown command "gen"`, "bmpstream inspect [flags] FILE|DIR...", "Usage:"}},
 		{[]string{"inpsect", "x.pcap"}, []string{`unknown command "inpsect"`, `did you mean "inspect"?`}},
 		{[]string{"inspec"}, []string{`did you mean "inspect"?`}},
-		{[]string{"--source-port=0", "x.pcap"}, []string{`unexpected argument "x.pcap"`, "commands: inspect"}},
+		{[]string{"--source-port=0", "x.pcap"}, []string{`unexpected argument "x.pcap"`, "commands: ", "inspect"}},
 		{[]string{"--metrics-address=", "--source-port", "0", "gen"}, []string{`unexpected argument "gen"`}},
 	} {
 		code, stdout, stderr := mainOut(tc.args...)
