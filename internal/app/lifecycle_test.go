@@ -79,9 +79,12 @@ type proc struct {
 
 func startProc(t *testing.T, args ...string) *proc {
 	t.Helper()
-	// Metrics on a free port unless args choose (a later flag wins): the default
-	// 127.0.0.1:10790 may be taken by a collector running on the machine.
-	args = append([]string{"--metrics-address=127.0.0.1:0"}, args...)
+	// The collector's metrics on a free port unless args choose (a later flag wins): the
+	// default 127.0.0.1:10790 may be taken by a collector running on the machine.
+	// Subcommands (args[0] not a flag) have no metrics endpoint.
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		args = append([]string{"--metrics-address=127.0.0.1:0"}, args...)
+	}
 	p := &proc{cmd: exec.Command(binary(t), args...), logDone: make(chan struct{}), exited: make(chan struct{})}
 	p.cmd.Stdout = io.Discard
 	stderr, err := p.cmd.StderrPipe()
