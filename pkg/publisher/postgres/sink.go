@@ -276,7 +276,8 @@ func (s *Sink) Flush() error {
 	return s.reportLoss()
 }
 
-// Sync waits until every record added so far is committed (or rejected or lost).
+// Sync waits until every record added so far is committed (or rejected or lost). Like
+// Sync, Maintain and Aggregate must be called from the goroutine that calls Write/Add.
 func (s *Sink) Sync(ctx context.Context) error {
 	s.push()
 	ack := make(chan struct{})
