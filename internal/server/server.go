@@ -300,6 +300,7 @@ func (s *Server) run(conn net.Conn) {
 	r := bmp.NewReader(cr, s.cfg.MaxMessageSize)
 	cr.rd, cr.sess = r, sess
 	defer cr.release()
+	defer r.Release()
 	start := time.Now()
 	var reason string
 	var cause error

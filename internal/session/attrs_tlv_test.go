@@ -116,6 +116,7 @@ func TestTLVAttributesOnRecords(t *testing.T) {
 // behaviour under the race detector would make a whole-message count unstable.
 func TestTLVAttributesAllocs(t *testing.T) {
 	s := New(context.Background(), Config{}, netip.MustParseAddrPort("192.0.2.1:40000"), nil)
+	s.routeWork() // as the first Route Monitoring message does
 	measure := func(attrs []byte) float64 {
 		var u bgp.Update
 		if err := bgp.ParseUpdate(gen.Update(nil, attrs, gen.Prefixes(pfx("203.0.113.0/24"), nil)), &bgp.DecodeOptions{AS4: true}, &u); err != nil {

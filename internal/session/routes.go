@@ -25,6 +25,7 @@ const noteLongUpdate = "UPDATE over 4096 bytes without the Extended Message capa
 // classic withdrawn routes, each MP_UNREACH_NLRI, each MP_REACH_NLRI, classic NLRI (or
 // one End-of-RIB record). Every part of the UPDATE produces records.
 func (s *Session) routeMonitoring(recv time.Time) {
+	s.routeWork()
 	h := &s.msg.Peer
 	p := s.peer(h, recv)
 	s.opts.AS4 = h.Type == bmp.PeerTypeLocRIB || !h.IsAS2()

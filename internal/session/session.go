@@ -98,19 +98,12 @@ type Session struct {
 
 	// Reused decoding state.
 	msg   bmp.Message
-	upd   bgp.Update
 	opts  bgp.DecodeOptions
 	attrs *record.BaseAttrs // the current UPDATE's attributes (fillAttrs)
-	pfx   record.UnicastPrefix
 	parts record.Parts
-	// prefixMD5 hashes route records (see record.PrefixedMD5).
-	prefixMD5 record.PrefixedMD5
-	scr       attrScratch
-	v4        v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
-	log       logLimiter
-	// Context and section handed to family handlers, reused.
-	fctx Ctx
-	fsec Section
+	log   logLimiter
+	// The Route Monitoring state, allocated by the first Route Monitoring message.
+	*routeState
 	// famState holds the family handlers' reusable state (see Ctx.State).
 	famState map[any]any
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
@@ -123,6 +116,28 @@ type Session struct {
 
 	// MessagesDecoded counts BMP messages handled by this session.
 	MessagesDecoded uint64
+}
+
+// routeState is the reused decoding state of Route Monitoring messages (about 2.8 KB). A
+// session allocates it with its first Route Monitoring message (routeWork), so that a
+// session that has sent only its Initiation and Peer Ups (an idle router) does without.
+type routeState struct {
+	upd bgp.Update
+	pfx record.UnicastPrefix
+	// prefixMD5 hashes route records (see record.PrefixedMD5).
+	prefixMD5 record.PrefixedMD5
+	scr       attrScratch
+	v4        v4State // BMPv4 Route Monitoring TLVs of the current message (v4.go)
+	// Context and section handed to family handlers, reused.
+	fctx Ctx
+	fsec Section
+}
+
+// routeWork allocates the Route Monitoring state if the session has none yet.
+func (s *Session) routeWork() {
+	if s.routeState == nil {
+		s.routeState = new(routeState)
+	}
 }
 
 // New returns a session for the router at remote. Records go to out.

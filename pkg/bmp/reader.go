@@ -1,14 +1,14 @@
 package bmp
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
 )
 
-// ReaderBufferSize is the size of the bufio.Reader inside Reader.
+// ReaderBufferSize is the size of the read buffer of a busy Reader (an idle one holds
+// smallBufferSize bytes: see readBuf).
 const ReaderBufferSize = 64 << 10
 
 // DefaultMaxMessageSize is the message size limit NewReader uses when given a
@@ -16,12 +16,13 @@ const ReaderBufferSize = 64 << 10
 // 65535 bytes each (RFC 8654 extended messages) plus headers and TLVs.
 const DefaultMaxMessageSize = 1 << 20
 
-// Reader splits a BMP byte stream into whole messages. It reads through a 64 KiB
-// bufio.Reader and copies each message into one internally reused buffer, so steady-state
-// reading does not allocate. A Reader is not safe for concurrent use.
+// Reader splits a BMP byte stream into whole messages. It reads through a buffer that is
+// small while the stream is quiet and 64 KiB (pooled) while bytes keep coming, and copies
+// each message into one internally reused buffer, so steady-state reading does not
+// allocate. A Reader is not safe for concurrent use.
 type Reader struct {
 	src   countingReader
-	br    *bufio.Reader
+	br    readBuf
 	max   int
 	buf   []byte
 	hdr   CommonHeader
@@ -50,7 +51,7 @@ func NewReader(r io.Reader, maxMessageSize int) *Reader {
 	}
 	rd := &Reader{max: maxMessageSize}
 	rd.src.r = r
-	rd.br = bufio.NewReaderSize(&rd.src, ReaderBufferSize)
+	rd.br.init(&rd.src)
 	rd.buf = make([]byte, 0, min(initialBufferSize, maxMessageSize))
 	return rd
 }
@@ -60,7 +61,7 @@ func NewReader(r io.Reader, maxMessageSize int) *Reader {
 // retainBufferSize it is replaced by a small one, so a burst of large messages does not
 // pin memory for the life of the connection.
 const (
-	initialBufferSize = 4096
+	initialBufferSize = 1024
 	retainBufferSize  = 128 << 10
 )
 
@@ -154,8 +155,15 @@ func (r *Reader) NextBuffered() bool {
 	return hb[0] != 3 && hb[0] != 4 || int64(binary.BigEndian.Uint32(hb[1:5])) <= int64(k)
 }
 
-// MemoryBytes is the memory the Reader holds: its read buffer and its message buffer.
-func (r *Reader) MemoryBytes() int { return ReaderBufferSize + cap(r.buf) }
+// MemoryBytes is the memory the Reader holds: its read buffers and its message buffer.
+func (r *Reader) MemoryBytes() int { return r.br.memoryBytes() + cap(r.buf) }
+
+// Release returns the Reader's pooled read buffer; call it when done with the Reader (no
+// Next after it).
+func (r *Reader) Release() {
+	r.br.r, r.br.w = 0, 0
+	r.br.release()
+}
 
 // Offset is the stream offset of the next message: the bytes of the messages Next
 // returned, and of torn messages.
@@ -184,7 +192,7 @@ func (r *Reader) checkHeader(hb []byte) (CommonHeader, error) {
 // discardTorn drops the n bytes of a torn common header so that a further Next reports
 // io.EOF.
 func (r *Reader) discardTorn(n int) {
-	d, _ := r.br.Discard(n)
+	d := r.br.Discard(n)
 	r.off += uint64(d)
 }
 
