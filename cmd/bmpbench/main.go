@@ -8,8 +8,9 @@
 // for a while, checks that its memory stays bounded, drains the pipe and verifies every
 // record. Further scenarios: --realistic (several peers, attributes varying per UPDATE),
 // --mrt (a full table converted from an MRT TABLE_DUMP_V2 RIB, on --mrt-sessions sessions),
-// --kafka (the same through an in-process Kafka broker, acks=all) and --idle (memory per
-// idle router session). Every output is verified: each session's records exactly once,
+// --kafka (the same through an in-process Kafka broker, acks=all), --proto-per-update (to a
+// protobuf file, --dump-format=proto, every record decoded and verified) and --idle
+// (memory per idle router session). Every output is verified: each session's records exactly once,
 // in order. Results go to stdout as Markdown tables (or JSON with --json), progress to
 // stderr; --bench-out also writes them in the Go benchmark format for benchstat.
 package main
@@ -61,6 +62,7 @@ type options struct {
 	mrtSessions     int
 	kafka           bool
 	kafkaPer        []int
+	protoPer        []int
 	kafkaComp       string
 	kafkaParts      int
 	kafkaMRT        bool
@@ -107,6 +109,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.mrtSessions, "mrt-sessions", 4, "parallel sessions of the --mrt run")
 	fs.BoolVar(&o.kafka, "kafka", false, "also run the synthetic streams of --kafka-per-update through an in-process Kafka broker (acks=all)")
 	fs.IntSliceVar(&o.kafkaPer, "kafka-per-update", []int{10}, "prefixes per UPDATE of the --kafka runs")
+	fs.IntSliceVar(&o.protoPer, "proto-per-update", nil, "also run the synthetic streams of these prefixes per UPDATE to a protobuf file (--dump-format=proto; every record decoded and verified)")
 	fs.StringVar(&o.kafkaComp, "kafka-compression", "lz4", "collector's --kafka-compression in the --kafka runs")
 	fs.IntVar(&o.kafkaParts, "kafka-partitions", 4, "partitions per topic in the --kafka runs")
 	fs.BoolVar(&o.kafkaMRT, "kafka-mrt", false, "with --kafka and --mrt: also replay the MRT stream to Kafka")
@@ -142,7 +145,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	case o.idle < 0 || o.idle > 60000:
 		return o, fmt.Errorf("--idle %d: want 0 to 60000", o.idle)
 	}
-	for _, p := range append(append([]int{}, o.perUpdate...), o.kafkaPer...) {
+	for _, p := range append(append(append([]int{}, o.perUpdate...), o.kafkaPer...), o.protoPer...) {
 		if p < 1 {
 			return o, fmt.Errorf("--per-update %d: want at least 1", p)
 		}
@@ -215,6 +218,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		if s := synthetic(per); s != nil {
 			measure(fmt.Sprintf("synthetic, %d prefixes/UPDATE, file", per), cfg, s, bench.Throughput)
+		}
+	}
+	for _, per := range o.protoPer {
+		if o.count == 0 {
+			break
+		}
+		if s := synthetic(per); s != nil {
+			pcfg := cfg
+			pcfg.Format = "proto"
+			measure(fmt.Sprintf("synthetic, %d prefixes/UPDATE, protobuf file", per), pcfg, s, bench.Throughput)
 		}
 	}
 	if o.realistic && o.count > 0 {

@@ -314,6 +314,17 @@ func TestCollectorEndToEnd(t *testing.T) {
 		r.IO.ReadBytes < r.InputBytes {
 		t.Fatalf("throughput numbers: %+v", r)
 	}
+	// The same to a protobuf file (--dump-format=proto): every message decoded and verified.
+	pcfg := cfg
+	pcfg.Format = "proto"
+	pr, err := Throughput(pcfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pr.Verified || pr.Error != "" || pr.ExitError != "" || pr.Sink != "file_proto" || pr.Records != 6010 ||
+		pr.Prefixes != 6002 || pr.BytesPerRecord <= 0 || pr.BytesPerRecord >= r.BytesPerRecord || pr.CPUPerPrefix <= 0 {
+		t.Fatalf("protobuf run: %+v", pr)
+	}
 	b, err := Blocked(cfg, s, 300*time.Millisecond, 1<<40)
 	if err != nil {
 		t.Fatal(err)
@@ -349,9 +360,10 @@ func TestCollectorEndToEnd(t *testing.T) {
 		t.Fatalf("idle run: %+v", idle)
 	}
 	var md, bf bytes.Buffer
-	rep := Report{Machine: ReadMachine(bin), Collector: bin, Results: []Result{r, k, rr}, Blocked: []BlockedResult{b}, Idle: []IdleResult{idle}}
+	rep := Report{Machine: ReadMachine(bin), Collector: bin, Results: []Result{r, pr, k, rr}, Blocked: []BlockedResult{b}, Idle: []IdleResult{idle}}
 	rep.WriteMarkdown(&md)
 	for _, want := range []string{"| synthetic | file | 10 | 2 | 6,002 | 610 |", "| synthetic | kafka lz4 | 10 | 2 | 6,002 | 610 |",
+		"| synthetic | file_proto | 10 | 2 | 6,002 | 610 |",
 		"| realistic, 3 peers | file | 3 | 1 | 2,000 |", "## Blocked output", "| synthetic | 10 | 2 | 6,002 | 300ms |", "## Idle router sessions", "| 20 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
@@ -360,6 +372,7 @@ func TestCollectorEndToEnd(t *testing.T) {
 	rep.WriteBenchFormat(&bf)
 	for _, want := range []string{"\nBenchmarkE2E/stream=synthetic/sink=file/per-update=10/sessions=2 1 ",
 		"\nBenchmarkE2E/stream=synthetic/sink=kafka_lz4/per-update=10/sessions=2 1 ", " cpu-ns/prefix ",
+		"\nBenchmarkE2E/stream=synthetic/sink=file_proto/per-update=10/sessions=2 1 ",
 		"\nBenchmarkE2E/stream=realistic_3_peers/sink=file/per-update=3/sessions=1 1 ",
 		"\nBenchmarkIdle/sessions=20 1 ", "\nBenchmarkBlocked/stream=synthetic/per-update=10/sessions=2 1 "} {
 		if !strings.Contains(bf.String(), want) {

@@ -32,12 +32,16 @@ const (
 type Tally struct {
 	Verify bool
 	Order  Order
+	// Proto: the output is length-delimited bmpstream.v1.Record messages (each counts as
+	// a line; see writeProto) instead of JSON Lines.
+	Proto bool
 
 	Lines    int64 // complete lines
 	Bytes    int64 // bytes of complete lines, newlines included
 	Prefixes int64 // unicast_prefix records (Verify only)
 
 	partial    []byte
+	jsonBuf    []byte
 	sessions   map[string]*sessionTally
 	order      []string // sessions in order of first appearance
 	bad        int64
@@ -54,6 +58,10 @@ type sessionTally struct {
 // Write consumes output bytes; lines may be split across calls.
 func (t *Tally) Write(p []byte) (int, error) {
 	n := len(p)
+	if t.Proto {
+		t.writeProto(p)
+		return n, nil
+	}
 	if !t.Verify {
 		t.Lines += int64(bytes.Count(p, []byte{'\n'}))
 		t.Bytes += int64(n)
@@ -203,7 +211,7 @@ func (t *Tally) Check(perSession, prefixes int64, sessions int) error {
 		errs = append(errs, fmt.Errorf("%d malformed lines, first %s", t.bad, t.firstBad))
 	}
 	if len(t.partial) > 0 {
-		errs = append(errs, fmt.Errorf("output ends with %d bytes of an unterminated line", len(t.partial)))
+		errs = append(errs, fmt.Errorf("output ends with %d bytes of an unterminated line or message", len(t.partial)))
 	}
 	if want := perSession * int64(sessions); t.Lines != want {
 		errs = append(errs, fmt.Errorf("%d lines, want %d (%d sessions × %d)", t.Lines, want, sessions, perSession))

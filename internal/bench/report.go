@@ -64,8 +64,8 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "\n\n")
 
 	if len(r.Results) > 0 {
-		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines out to a file or Kafka)\n\n")
-		fmt.Fprintf(w, "| stream | sink | prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | JSON B/record | peak RSS MiB | CPU s (sys) | cores used | CPU/prefix | load | verified |\n")
+		fmt.Fprintf(w, "## End-to-end throughput (TCP in, JSON Lines or protobuf out to a file, or Kafka)\n\n")
+		fmt.Fprintf(w, "| stream | sink | prefixes/UPDATE | sessions | prefixes | BMP msgs | input MB | elapsed | prefixes/s | BMP msgs/s | MB/s in | output B/record | peak RSS MiB | CPU s (sys) | cores used | CPU/prefix | load | verified |\n")
 		fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 		for _, x := range r.Results {
 			fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %.0f | %.1f | %.2f (%.2f) | %.2f | %s | %s | %s |\n",

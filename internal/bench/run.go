@@ -98,6 +98,10 @@ type Config struct {
 	Keep bool
 	// Log, when set, receives progress lines.
 	Log io.Writer
+	// Format is the file output's format in Throughput: "" (JSON Lines) or "proto"
+	// (--dump-format=proto: length-delimited bmpstream.v1.Record messages, decoded and
+	// verified like the JSON lines).
+	Format string
 }
 
 func (c *Config) defaults() {
@@ -186,18 +190,28 @@ func mkTemp(cfg *Config) (string, func(), error) {
 }
 
 // Throughput replays s on cfg.Sessions sessions to a fresh collector writing to a file
-// and measures until every record is in the file; the file is then verified.
+// (JSON Lines, or protobuf with cfg.Format "proto") and measures until every record is in
+// the file; the file is then verified.
 func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	cfg.defaults()
 	k := int64(cfg.Sessions)
-	res = Result{Stream: s.Name, Sink: "file", PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
+	sink, name, proto := "file", "records.jsonl", false
+	switch cfg.Format {
+	case "", "jsonl":
+	case "proto":
+		sink, name, proto = "file_proto", "records.pb", true
+		cfg.Extra = append(append([]string{}, cfg.Extra...), "--dump-format=proto")
+	default:
+		return Result{}, fmt.Errorf("unknown output format %q", cfg.Format)
+	}
+	res = Result{Stream: s.Name, Sink: sink, PerUpdate: s.PerUpdate, Sessions: cfg.Sessions, Prefixes: int64(s.Prefixes) * k,
 		Messages: int64(s.Messages) * k, InputBytes: int64(len(s.Data)) * k, Records: s.Records * k, LoadAvg: LoadAvg()}
 	dir, cleanup, err := mkTemp(&cfg)
 	if err != nil {
 		return res, err
 	}
 	defer cleanup()
-	out := filepath.Join(dir, "records.jsonl")
+	out := filepath.Join(dir, name)
 	c, err := StartCollector(cfg.Collector, out, cfg.Extra, 30*time.Second)
 	if err != nil {
 		return res, err
@@ -228,7 +242,7 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	sendErr := make(chan error, 1)
 	go func() { sendErr <- snd.Send(ctx, c.Addr, s.Data, cfg.Sessions) }()
 	deadline, _ := ctx.Deadline()
-	t := &Tally{}
+	t := &Tally{Proto: proto}
 	end, ferr := Follow(f, t, res.Records, cfg.Poll, deadline)
 	cpu1, cerr := c.CPU()
 	io1, ierr := c.IO()
@@ -251,7 +265,7 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 	if xerr := c.Stop(30 * time.Second); xerr != nil {
 		res.ExitError = xerr.Error()
 	}
-	v := &Tally{Verify: true, Order: Contiguous}
+	v := &Tally{Verify: true, Order: Contiguous, Proto: proto}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return res, err
 	}
