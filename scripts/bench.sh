@@ -4,7 +4,8 @@
 #                         the record encoder, the session (decode only and decode+encode)
 #                         and the server
 #   bmpbench.txt          the end-to-end runs of bin/bmpbench in the same (benchstat) format:
-#                         synthetic 1 and 10 prefixes/UPDATE to a file, the route-views
+#                         synthetic 1 and 10 prefixes/UPDATE to a file (JSON Lines, and
+#                         protobuf: --dump-format=proto, every message decoded), the route-views
 #                         full table on 4 sessions, 10/UPDATE to Kafka (kfake, acks=all,
 #                         lz4), 1,000 idle sessions, 10 full tables with the output blocked
 #   bmpbench.md/.json     the same as Markdown tables (with the machine and load average)
@@ -59,7 +60,7 @@ if [ "${BENCH_PROFILE:-1}" != 0 ]; then
   done
 fi
 
-default_flags="--prefixes=1000000 --per-update=1,10 --kafka --kafka-per-update=10 --idle=1000 --stall=20s"
+default_flags="--prefixes=1000000 --per-update=1,10 --proto-per-update=1,10 --kafka --kafka-per-update=10 --idle=1000 --stall=20s"
 if [ -f "$rib" ]; then
   default_flags="$default_flags --mrt=$rib --mrt-sessions=4 --blocked-mrt --blocked-sessions=10"
 else
