@@ -199,7 +199,10 @@ func addDumpSink(rt *Runtime) error {
 	fopts := file.Options{Format: format, SplitAF: o.SplitAF}
 	switch o.Dump {
 	case "console", "":
-		rt.AddSink(file.Console(fopts), 0, publisher.Block)
+		c := file.Console(fopts)
+		rt.AddSink(c, 0, publisher.Block)
+		rt.AddReadiness(c.Ready)
+		rt.OnShutdown(c.SetDeadline)
 	case "file":
 		if o.MsgFile == "" {
 			return errors.New("--dump=file needs --msg-file")
@@ -210,6 +213,10 @@ func addDumpSink(rt *Runtime) error {
 		}
 		rt.AddSink(f, 0, publisher.Block)
 		rt.OnReopen("msg-file "+o.MsgFile, f.Reopen)
+		// A failing disk: the sink retries (the queue fills, reading pauses), /readyz
+		// reports it, and it gives up at the shutdown deadline (counted as failed).
+		rt.AddReadiness(f.Ready)
+		rt.OnShutdown(f.SetDeadline)
 	default:
 		return fmt.Errorf("unknown --dump %q (want console or file)", o.Dump)
 	}
