@@ -121,7 +121,7 @@ func (b *bounds) Start(ctx context.Context, rt *Runtime) error {
 	})
 	rctx, cancel := context.WithCancel(ctx)
 	b.cancel = cancel
-	go memory.Reclaim(rctx, reclaimInterval)
+	go memory.Reclaim(rctx, reclaimInterval, b.budget)
 	if b.limit > 0 {
 		glog.Infof("feature=bounds event=memory_limit bytes=%d source=%s", b.limit, b.source)
 	}

@@ -26,6 +26,8 @@ type Collector struct {
 
 	mu   sync.Mutex
 	tail []string // last lines of its log (stderr)
+
+	onLine func(string)
 }
 
 // logTail is how many lines of the collector's log are kept for error reports.
@@ -43,8 +45,14 @@ func StartCollector(path, out string, extra []string, timeout time.Duration) (*C
 // binding it), and waits until it logs that it listens; Addr and MetricsAddr are then the
 // addresses it logged. A later --metrics-address in flags wins.
 func startCollector(path string, flags []string, timeout time.Duration) (*Collector, error) {
+	return StartCollectorFunc(path, flags, timeout, nil)
+}
+
+// StartCollectorFunc is startCollector with onLine, when set, called with every line the
+// collector logs (from one goroutine).
+func StartCollectorFunc(path string, flags []string, timeout time.Duration, onLine func(string)) (*Collector, error) {
 	args := append([]string{"--source-port=0", "--bind-address=127.0.0.1", "--metrics-address=127.0.0.1:0"}, flags...)
-	c := &Collector{cmd: exec.Command(path, args...), listening: make(chan struct{}), exited: make(chan struct{})}
+	c := &Collector{cmd: exec.Command(path, args...), listening: make(chan struct{}), exited: make(chan struct{}), onLine: onLine}
 	c.cmd.Stdout = io.Discard
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
@@ -78,6 +86,9 @@ func (c *Collector) readLog(r io.Reader, done chan<- struct{}) {
 	seen := false
 	for sc.Scan() {
 		line := sc.Text()
+		if c.onLine != nil {
+			c.onLine(line)
+		}
 		c.mu.Lock()
 		if len(c.tail) == logTail {
 			c.tail = append(c.tail[:0], c.tail[1:]...)

@@ -65,6 +65,9 @@ type Budget struct {
 	// could drain was queued.
 	Exceeded atomic.Int64
 	peak     atomic.Int64
+	// session is the sum of the sessions' components (all but QueuedBatches) and
+	// sessionPeak its highest value since the last TakeSessionPeak.
+	session, sessionPeak atomic.Int64
 }
 
 // New returns a budget of limit bytes (0: account only).
@@ -84,6 +87,21 @@ func (b *Budget) Add(c Component, delta int64) {
 		return
 	}
 	b.used[c].Add(delta)
+	now := b.session.Add(delta)
+	for delta > 0 {
+		p := b.sessionPeak.Load()
+		if now <= p || b.sessionPeak.CompareAndSwap(p, now) {
+			break
+		}
+	}
+}
+
+// TakeSessionPeak returns the highest sum of the sessions' components since the last
+// call (or since the start) and the current sum, and starts a new period.
+func (b *Budget) TakeSessionPeak() (peak, now int64) {
+	now = b.session.Load()
+	peak = b.sessionPeak.Swap(now)
+	return max(peak, now), now
 }
 
 // SetQueued makes f report the QueuedBatches component.
@@ -199,14 +217,17 @@ func cgroupLimit() (int64, bool) {
 	return 0, false
 }
 
-// reclaimThreshold is the free heap (not yet returned to the system) above which
-// Reclaim returns it.
+// reclaimThreshold is the free heap (not yet returned to the system), or the drop of the
+// sessions' accounted memory within an interval, above which Reclaim returns memory.
 const reclaimThreshold = 64 << 20
 
-// Reclaim returns the heap's free memory to the system every interval while it is over
-// 64 MiB (after a burst of connections or large messages the Go runtime would otherwise
-// return it slowly), until ctx is done.
-func Reclaim(ctx context.Context, interval time.Duration) {
+// Reclaim returns memory to the system after bursts, every interval until ctx is done:
+// when the sessions' accounted memory (buffers of b) fell by more than 64 MiB from its
+// peak of the interval (connections holding large buffers ended: their memory is garbage
+// that no allocation may collect soon), or when the heap's free memory is over 64 MiB, it
+// collects garbage and returns the free memory (debug.FreeOSMemory). Without it the Go
+// runtime would keep it for minutes.
+func Reclaim(ctx context.Context, interval time.Duration, b *Budget) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -216,8 +237,10 @@ func Reclaim(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
+		peak, now := b.TakeSessionPeak()
 		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > reclaimThreshold {
+		free := sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > reclaimThreshold
+		if peak-now > reclaimThreshold || free {
 			debug.FreeOSMemory()
 		}
 	}
