@@ -2,7 +2,6 @@ package session
 
 import (
 	"encoding/hex"
-	"sync"
 
 	"github.com/bmpstream/bmpstream/pkg/bgp"
 	"github.com/bmpstream/bmpstream/pkg/bmp"
@@ -16,11 +15,11 @@ import (
 // with is_eor, afi and safi. See record/bgpls.go for the hash recipes.
 
 func init() {
-	RegisterFamily(handleBGPLS, bgp.Family{AFI: bgp.AFIBGPLS, SAFI: bgp.SAFIBGPLS}, bgp.Family{AFI: bgp.AFIBGPLS, SAFI: bgp.SAFIBGPLSVPN})
+	RegisterFamily(Family{Decode: bgplsDecode, EndOfRIB: bgplsEndOfRIB}, bgp.Family{AFI: bgp.AFIBGPLS, SAFI: bgp.SAFIBGPLS}, bgp.Family{AFI: bgp.AFIBGPLS, SAFI: bgp.SAFIBGPLSVPN})
 }
 
-// lsScratch is the reusable storage of one handler call (records are encoded as they
-// are emitted, so they can be reused).
+// lsScratch is the handler's reusable storage (Session.fam.ls; records are encoded as
+// they are emitted, so they can be reused).
 type lsScratch struct {
 	routes []bgp.LSRoute
 	attr   bgp.LSAttr
@@ -33,36 +32,31 @@ type lsScratch struct {
 	tlvs   []record.TLV
 }
 
-var lsScratchPool = sync.Pool{New: func() any { return new(lsScratch) }}
+// bgplsEndOfRIB: the End-of-RIB of the BGP-LS families is an ls_node record.
+func bgplsEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	n := &c.s.fam.ls.node
+	*n = record.LSNode{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB,
+		EORFields: record.EORFields{IsEOR: true, AFI: f.AFI, SAFI: f.SAFI}}
+	return n, record.TypeLSNode, false
+}
 
-func handleBGPLS(c *Ctx, sec *Section) bool {
-	if sec.EOR {
-		n := record.LSNode{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()}, RouterFields: c.Router,
-			PeerFields: c.PeerFields, RIBFlags: c.RIB, EORFields: record.EORFields{IsEOR: true, AFI: sec.Family.AFI, SAFI: sec.Family.SAFI}}
-		c.Emit(&n, record.TypeLSNode, false)
-		return true
-	}
-	sc := lsScratchPool.Get().(*lsScratch)
-	defer lsScratchPool.Put(sc)
+func bgplsDecode(c *Ctx, sec *Section) error {
+	sc := &c.s.fam.ls
 	vpn := sec.Family.SAFI == bgp.SAFIBGPLSVPN
-	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error {
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		sc.routes, err = bgp.DecodeBGPLS(sec.NLRI, addPath, vpn, sc.routes)
 		return err
 	})
 	if err != nil {
-		c.DecodeError(sec.Family, err)
-		return true
-	}
-	if mismatch {
-		c.AddPathMismatch(sec.Family, used)
+		return err
 	}
 	sc.attr = bgp.LSAttr{}
 	attrVal := lsAttrValue(c, sec)
 	if attrVal != nil {
 		// A malformed TLV is kept in unknown_ls_attr_tlvs; the records are still emitted.
 		if err := bgp.DecodeBGPLSAttr(attrVal, &sc.attr); err != nil {
-			c.DecodeError(sec.Family, err)
+			c.AttrError(sec.Family, err)
 		}
 	}
 	var attrs record.LSAttrFields
@@ -79,7 +73,7 @@ func handleBGPLS(c *Ctx, sec *Section) bool {
 		}
 		sc.emit(i, c, sec, r, &attrs)
 	}
-	return true
+	return nil
 }
 
 // lsAttrValue returns the value of the UPDATE's BGP-LS Attribute (kept raw by package bgp
@@ -134,14 +128,13 @@ func rdText(rd [8]byte) string {
 // nodeHash is the local_node_hash / remote_node_hash recipe (record/bgpls.go).
 func (sc *lsScratch) nodeHash(r *bgp.LSRoute, rd string, d *bgp.LSNodeDescriptor) string {
 	sc.hexBuf = hex.AppendEncode(sc.hexBuf[:0], d.Raw)
-	return sc.parts.Reset().Str("ls_node").Uint(uint64(r.Protocol)).Uint(r.Identifier).Str(rd).Bytes(sc.hexBuf).Sum().String()
+	return record.LSNodeHash(&sc.parts, r.Protocol, r.Identifier, rd, sc.hexBuf).String()
 }
 
 // routeHash is the hash recipe of the records (record/bgpls.go).
 func (sc *lsScratch) routeHash(c *Ctx, kind string, r *bgp.LSRoute, rd string) record.MD5 {
 	sc.hexBuf = hex.AppendEncode(sc.hexBuf[:0], r.Key)
-	return sc.parts.Reset().Str(kind).Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).Str(rd).
-		Uint(uint64(r.PathID)).Bytes(sc.hexBuf).Sum()
+	return record.LSRouteHash(&sc.parts, kind, c.Router.RouterHash, c.PeerFields.PeerHash, rd, r.PathID, sc.hexBuf)
 }
 
 // emit builds and emits the record of one decoded NLRI.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/bmpstream/bmpstream/internal/gen"
@@ -162,13 +163,18 @@ func TestBGPLSMalformed(t *testing.T) {
 		gen.RouteMonitoring(peer, lsUpdate(nil, badNLRI)),
 		gen.RouteMonitoring(peer, lsUpdate(badAttr, lsNodeNLRI)),
 	)
-	// The malformed NLRI section is dropped and counted; the malformed attribute TLV is
+	// The malformed NLRI section is counted and published raw as unknown_nlri with the
+	// error (the session's policy for every family); the malformed attribute TLV is
 	// counted and kept as unknown while the record is still emitted.
-	if got := summary(rs); !reflect.DeepEqual(got, []string{"ls_node:add"}) {
+	if got := summary(rs); !reflect.DeepEqual(got, []string{"unknown_nlri:add", "ls_node:add"}) {
 		t.Fatalf("records %q", got)
 	}
-	if rs[0]["name"] != "r1" || !reflect.DeepEqual(rs[0]["unknown_ls_attr_tlvs"], []any{map[string]any{"type": 1024.0, "value": "0102"}}) {
-		t.Fatalf("record: %v", rs[0])
+	if rs[0]["afi"] != 16388.0 || rs[0]["safi"] != 71.0 || rs[0]["nlri"] != hex.EncodeToString(badNLRI) ||
+		!strings.Contains(rs[0]["error"].(string), "BGP-LS") {
+		t.Fatalf("unknown_nlri record: %v", rs[0])
+	}
+	if rs[1]["name"] != "r1" || !reflect.DeepEqual(rs[1]["unknown_ls_attr_tlvs"], []any{map[string]any{"type": 1024.0, "value": "0102"}}) {
+		t.Fatalf("record: %v", rs[1])
 	}
 	if n := c.DecodeErrors[ErrUpdate].Load(); n != 2 {
 		t.Fatalf("decode errors %d, want 2", n)

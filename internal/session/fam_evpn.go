@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
-	"sync"
 
 	"github.com/bmpstream/bmpstream/pkg/bgp"
 	"github.com/bmpstream/bmpstream/pkg/record"
@@ -14,10 +13,9 @@ import (
 
 var familyEVPN = bgp.Family{AFI: bgp.AFIL2VPN, SAFI: bgp.SAFIEVPN}
 
-func init() { RegisterFamily(handleEVPN, familyEVPN) }
+func init() { RegisterFamily(Family{Decode: evpnDecode, EndOfRIB: evpnEndOfRIB}, familyEVPN) }
 
-// evpnScratch is the reusable storage of one section's decoding; the pool keeps the
-// handler free of allocations in the steady state without a field in Session.
+// evpnScratch is the handler's reusable storage (Session.fam.evpn).
 type evpnScratch struct {
 	routes []bgp.EVPNRoute
 	rec    record.EVPN
@@ -25,33 +23,26 @@ type evpnScratch struct {
 	pmsi   record.EVPNPMSITunnel
 }
 
-var evpnPool = sync.Pool{New: func() any { return new(evpnScratch) }}
+// evpnEndOfRIB: an End-of-RIB is an empty MP_UNREACH_NLRI, a "del" as goBMP emits it.
+func evpnEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	r := &c.s.fam.evpn.rec
+	*r = record.EVPN{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: true}
+	r.IsEOR, r.AFI, r.SAFI = true, f.AFI, f.SAFI
+	return r, record.TypeEVPN, true
+}
 
-func handleEVPN(c *Ctx, sec *Section) bool {
-	sc := evpnPool.Get().(*evpnScratch)
-	defer evpnPool.Put(sc)
-	r := &sc.rec
-	*r = record.EVPN{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB}
-	if sec.EOR {
-		// An End-of-RIB is an empty MP_UNREACH_NLRI: a "del", as goBMP emits it.
-		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
-		r.IsIPv4 = true
-		r.IsEOR, r.AFI, r.SAFI = true, sec.Family.AFI, sec.Family.SAFI
-		c.Emit(r, record.TypeEVPN, true)
-		return true
-	}
-	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error {
+func evpnDecode(c *Ctx, sec *Section) error {
+	sc := &c.s.fam.evpn
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		sc.routes, err = bgp.DecodeEVPN(sec.NLRI, addPath, sc.routes[:0])
 		return err
 	})
 	if err != nil {
-		c.DecodeError(sec.Family, err)
-		return true
+		return err
 	}
-	if mismatch {
-		c.AddPathMismatch(sec.Family, used)
-	}
+	r := &sc.rec
+	*r = record.EVPN{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB}
 	action := record.ActionDel
 	var pmsi *record.EVPNPMSITunnel
 	if sec.Announce {
@@ -79,7 +70,7 @@ func handleEVPN(c *Ctx, sec *Section) bool {
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeEVPN, r.IsIPv4)
 	}
-	return true
+	return nil
 }
 
 // fillEVPN sets the route fields of r from rt.

@@ -62,9 +62,14 @@ func TestEVPNRecords(t *testing.T) {
 		gen.RouteMonitoring(peer, bad),
 		gen.RouteMonitoring(peer, unknownType),
 		gen.RouteMonitoring(peer, eor))
-	if got := summary(rs); !reflect.DeepEqual(got, []string{"peer:up", "evpn:add", "evpn:add", "evpn:add:198.18.60.0/24", "evpn:add", "evpn:del", "evpn:add", "evpn:del:eor"}) {
+	// The malformed section is published raw as unknown_nlri with the error.
+	if got := summary(rs); !reflect.DeepEqual(got, []string{"peer:up", "evpn:add", "evpn:add", "evpn:add:198.18.60.0/24", "evpn:add", "evpn:del", "unknown_nlri:add", "evpn:add", "evpn:del:eor"}) {
 		t.Fatalf("records %q", got)
 	}
+	if u := rs[6]; u["afi"] != 25.0 || u["safi"] != 70.0 || u["error"] == nil || u["error"] == "" {
+		t.Fatalf("unknown_nlri record of the malformed section: %v", u)
+	}
+	rs = append(rs[:6:6], rs[7:]...)
 	common := map[string]any{"router_ip": "192.0.2.1", "peer_ip": "192.0.2.2", "peer_asn": 65002.0, "peer_hash": "f12cfb7950a4c1a9c4e2f8fb50a0bbfb",
 		"is_adj_rib_in_post_policy": false, "is_loc_rib": false}
 	announce := map[string]any{"nexthop": "192.0.2.2", "is_nexthop_ipv4": true, "origin_as": 4200000001.0, "path_id": nil}
@@ -108,8 +113,8 @@ func TestEVPNRecords(t *testing.T) {
 	if n := c.Records[record.TypeEVPN].Load(); n != 7 {
 		t.Fatalf("evpn records counted %d", n)
 	}
-	if n := c.Records[record.TypeUnknownNLRI].Load(); n != 0 {
-		t.Fatalf("unknown_nlri records %d", n)
+	if n := c.Records[record.TypeUnknownNLRI].Load(); n != 1 {
+		t.Fatalf("unknown_nlri records %d, want the malformed section's 1", n)
 	}
 	if n := c.DecodeErrors[ErrUpdate].Load(); n != 1 {
 		t.Fatalf("decode errors %d, want 1 (MAC length 47)", n)

@@ -11,40 +11,45 @@ import (
 // Each NLRI becomes one flowspec record; an MP_UNREACH_NLRI without NLRI (an End-of-RIB,
 // or goBMP's "withdraw-all") becomes one record with goBMP's withdraw-all spec_hash.
 func init() {
-	RegisterFamily(flowspecFamily,
+	RegisterFamily(Family{Decode: flowspecDecode, EndOfRIB: flowspecEndOfRIB},
 		bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIFlowspec}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIFlowspec},
 		bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIFlowVPN}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIFlowVPN})
 }
 
-func flowspecFamily(c *Ctx, sec *Section) bool {
+// flowspecWithdrawAll is the record of an MP_UNREACH_NLRI without NLRI: an End-of-RIB
+// (eor) or goBMP's "withdraw-all", with goBMP's withdraw-all spec_hash.
+func flowspecWithdrawAll(c *Ctx, h record.Head, f bgp.Family, eor bool) *record.Flowspec {
+	ipv4 := f.AFI == bgp.AFIIPv4
+	rd := c.PeerFields.PeerRD
+	if rd == "" {
+		rd = "0:0" // a global instance peer (goBMP's text)
+	}
+	return &record.Flowspec{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
+		SpecHash: bgp.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), EORFields: record.EORFields{IsEOR: eor, AFI: f.AFI, SAFI: f.SAFI}}
+}
+
+func flowspecEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	return flowspecWithdrawAll(c, h, f, true), record.TypeFlowspec, f.AFI == bgp.AFIIPv4
+}
+
+func flowspecDecode(c *Ctx, sec *Section) error {
 	f := sec.Family
 	ipv4 := f.AFI == bgp.AFIIPv4
-	if sec.EOR || (!sec.Announce && len(sec.NLRI) == 0) {
-		rd := c.PeerFields.PeerRD
-		if rd == "" {
-			rd = "0:0" // a global instance peer (goBMP's text)
-		}
-		r := record.Flowspec{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()},
-			RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
-			SpecHash: bgp.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), EORFields: record.EORFields{IsEOR: sec.EOR, AFI: f.AFI, SAFI: f.SAFI}}
-		c.Emit(&r, record.TypeFlowspec, ipv4)
-		return true
+	if !sec.Announce && len(sec.NLRI) == 0 {
+		c.Emit(flowspecWithdrawAll(c, record.Head{Action: record.ActionDel, Sequence: c.Sequence()}, f, false), record.TypeFlowspec, ipv4)
+		return nil
 	}
 	if len(sec.NLRI) == 0 {
-		return true // an MP_REACH_NLRI without NLRI: nothing announced
+		return nil // an MP_REACH_NLRI without NLRI: nothing announced
 	}
 	var rules []bgp.FlowspecRule
-	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error {
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		rules, err = bgp.DecodeFlowspec(sec.NLRI, f, addPath, rules[:0])
 		return err
 	})
 	if err != nil {
-		c.DecodeError(f, err)
-		return false // kept as unknown_nlri
-	}
-	if mismatch {
-		c.AddPathMismatch(f, used)
+		return err
 	}
 	var actions []record.FlowspecAction
 	if sec.Announce {
@@ -77,7 +82,7 @@ func flowspecFamily(c *Ctx, sec *Section) bool {
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(&r, record.TypeFlowspec, ipv4)
 	}
-	return true
+	return nil
 }
 
 // flowspecComponents converts a rule's components for its record.

@@ -9,23 +9,25 @@ import (
 // one l3vpn record per route.
 
 func init() {
-	RegisterFamily(l3vpnHandler, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIVPN}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIVPN})
+	RegisterFamily(Family{Decode: l3vpnDecode, EndOfRIB: l3vpnEndOfRIB}, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIVPN}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIVPN})
 }
 
-func l3vpnHandler(c *Ctx, sec *Section) bool {
+func l3vpnEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	ipv4 := f.AFI == bgp.AFIIPv4
+	r := &vpnStateOf(c).l3
+	*r = record.L3VPNPrefix{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4}
+	r.IsEOR, r.AFI, r.SAFI = true, f.AFI, f.SAFI
+	return r, record.TypeL3VPN, ipv4
+}
+
+func l3vpnDecode(c *Ctx, sec *Section) error {
 	st := vpnStateOf(c)
 	ipv4 := sec.Family.AFI == bgp.AFIIPv4
+	if err := decodeVPNRoutes(c, sec, st); err != nil {
+		return err
+	}
 	r := &st.l3
 	*r = record.L3VPNPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4}
-	if sec.EOR {
-		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
-		r.IsEOR, r.AFI, r.SAFI = true, sec.Family.AFI, sec.Family.SAFI
-		c.Emit(r, record.TypeL3VPN, ipv4)
-		return true
-	}
-	if !decodeVPNRoutes(c, sec, st) {
-		return false
-	}
 	for i := range st.vpn {
 		rt := &st.vpn[i]
 		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
@@ -49,23 +51,19 @@ func l3vpnHandler(c *Ctx, sec *Section) bool {
 				r.OriginValidation, r.PrefixSID = c.Attrs.RouteOriginValidation, c.Attrs.RoutePrefixSID
 			}
 		}
-		// goBMP's recipe: the labels are part of it, so a withdrawal sent with the RFC 8277
-		// Compatibility field hashes differently from the announcement (see docs).
-		r.Hash = c.s.parts.Reset().Str("l3vpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
-			Str(rd).Uint(uint64(rt.RD.Type())).Addr(rt.Prefix.Addr()).Uint(uint64(rt.Prefix.Bits())).
-			Bool(ipv4).Uint(uint64(rt.PathID)).Labels(st.lbl).Sum()
+		r.Hash = record.L3VPNHash(&c.s.parts, c.Router.RouterHash, c.PeerFields.PeerHash, rd, rt.RD.Type(), rt.Prefix, ipv4, rt.PathID, st.lbl)
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeL3VPN, ipv4)
 	}
-	return true
+	return nil
 }
 
 // decodeVPNRoutes decodes a section of VPN-IP routes (SAFI 128 or 129) into st.vpn. Label
 // stacks without a bottom-of-stack entry (FRR 8.4) are ended by pkg/bgp's rules: the
 // 0x000000 rule always, the lenient one only when nothing else parses (labels.go); each
 // such route is counted as a quirk.
-func decodeVPNRoutes(c *Ctx, sec *Section, st *vpnState) bool {
-	ok := decodeSectionLenient(c, sec, func(addPath, lenient bool) error {
+func decodeVPNRoutes(c *Ctx, sec *Section, st *vpnState) error {
+	err := decodeSectionLenient(c, sec, func(addPath, lenient bool) error {
 		var err error
 		if lenient {
 			st.vpn, err = bgp.DecodeVPNLenient(sec.NLRI, sec.Family.AFI, addPath, !sec.Announce, st.vpn[:0])
@@ -74,7 +72,7 @@ func decodeVPNRoutes(c *Ctx, sec *Section, st *vpnState) bool {
 		}
 		return err
 	})
-	if ok {
+	if err == nil {
 		n := 0
 		for i := range st.vpn {
 			if st.vpn[i].LabelQuirk {
@@ -85,5 +83,5 @@ func decodeVPNRoutes(c *Ctx, sec *Section, st *vpnState) bool {
 			c.Quirk(WarnLabelNoBoS, sec.Family, n)
 		}
 	}
-	return ok
+	return err
 }

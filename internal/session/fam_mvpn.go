@@ -14,23 +14,39 @@ import (
 //     decodes SAFI 129 with its MCAST-VPN parser; bmpstream decodes what is on the wire.
 
 func init() {
-	RegisterFamily(mvpnHandler,
+	RegisterFamily(Family{Decode: mvpnDecode, EndOfRIB: mvpnEndOfRIB},
 		bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIMcastVPN}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIMcastVPN},
 		bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIMVPN}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFIMVPN})
 }
 
-func mvpnHandler(c *Ctx, sec *Section) bool {
+func mvpnEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	ipv4 := f.AFI == bgp.AFIIPv4
+	r := &vpnStateOf(c).mv
+	*r = record.MVPNPrefix{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
+		AFI: f.AFI, SAFI: f.SAFI, IsEOR: true}
+	return r, record.TypeMVPN, ipv4
+}
+
+func mvpnDecode(c *Ctx, sec *Section) error {
 	st := vpnStateOf(c)
+	if sec.Family.SAFI == bgp.SAFIMVPN {
+		if err := decodeVPNRoutes(c, sec, st); err != nil {
+			return err
+		}
+	} else {
+		err := decodeSection(c, sec, func(addPath bool) error {
+			var err error
+			st.mvpn, err = bgp.DecodeMcastVPN(sec.NLRI, sec.Family.AFI, addPath, st.mvpn[:0])
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	ipv4 := sec.Family.AFI == bgp.AFIIPv4
 	r := &st.mv
 	*r = record.MVPNPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
 		AFI: sec.Family.AFI, SAFI: sec.Family.SAFI}
-	if sec.EOR {
-		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
-		r.IsEOR = true
-		c.Emit(r, record.TypeMVPN, ipv4)
-		return true
-	}
 	if sec.Announce {
 		r.BaseAttrs = c.Attrs
 		r.Nexthop, r.IsNexthopIPv4 = sec.NextHop, sec.NextHop.Is4()
@@ -39,15 +55,8 @@ func mvpnHandler(c *Ctx, sec *Section) bool {
 		}
 	}
 	if sec.Family.SAFI == bgp.SAFIMVPN {
-		return vpnMulticastRoutes(c, sec, st, r)
-	}
-	ok := decodeSection(c, sec, func(addPath bool) error {
-		var err error
-		st.mvpn, err = bgp.DecodeMcastVPN(sec.NLRI, sec.Family.AFI, addPath, st.mvpn[:0])
-		return err
-	})
-	if !ok {
-		return false
+		vpnMulticastRoutes(c, sec, st, r)
+		return nil
 	}
 	for i := range st.mvpn {
 		rt := &st.mvpn[i]
@@ -75,20 +84,16 @@ func mvpnHandler(c *Ctx, sec *Section) bool {
 		if rt.HasPathID {
 			r.SetPathID(rt.PathID)
 		}
-		r.Hash = c.s.parts.Reset().Str("mvpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
-			Uint(uint64(sec.Family.AFI)).Uint(uint64(sec.Family.SAFI)).Uint(uint64(rt.Type)).Bytes(hexOf(st, rt.Value)).
-			Uint(uint64(rt.PathID)).Sum()
+		r.Hash = record.MVPNHash(&c.s.parts, c.Router.RouterHash, c.PeerFields.PeerHash, sec.Family.AFI, sec.Family.SAFI,
+			rt.Type, hexOf(st, rt.Value), rt.PathID)
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeMVPN, ipv4)
 	}
-	return true
+	return nil
 }
 
-// vpnMulticastRoutes emits the SAFI 129 routes of a section.
-func vpnMulticastRoutes(c *Ctx, sec *Section, st *vpnState, r *record.MVPNPrefix) bool {
-	if !decodeVPNRoutes(c, sec, st) {
-		return false
-	}
+// vpnMulticastRoutes emits the decoded SAFI 129 routes of a section.
+func vpnMulticastRoutes(c *Ctx, sec *Section, st *vpnState, r *record.MVPNPrefix) {
 	ipv4 := sec.Family.AFI == bgp.AFIIPv4
 	for i := range st.vpn {
 		rt := &st.vpn[i]
@@ -101,13 +106,11 @@ func vpnMulticastRoutes(c *Ctx, sec *Section, st *vpnState, r *record.MVPNPrefix
 		if rt.HasPathID {
 			r.SetPathID(rt.PathID)
 		}
-		r.Hash = c.s.parts.Reset().Str("mvpn").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
-			Uint(uint64(sec.Family.AFI)).Uint(uint64(sec.Family.SAFI)).Str(r.RD).Addr(rt.Prefix.Addr()).
-			Uint(uint64(rt.Prefix.Bits())).Uint(uint64(rt.PathID)).Sum()
+		r.Hash = record.MVPNPrefixHash(&c.s.parts, c.Router.RouterHash, c.PeerFields.PeerHash, sec.Family.AFI, sec.Family.SAFI,
+			r.RD, rt.Prefix, rt.PathID)
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeMVPN, ipv4)
 	}
-	return true
 }
 
 func mvpnAction(sec *Section) string {

@@ -12,28 +12,30 @@ import (
 // RFC 4684's 8 bytes.
 
 func init() {
-	RegisterFamily(rtcHandler, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIRTC})
+	RegisterFamily(Family{Decode: rtcDecode, EndOfRIB: rtcEndOfRIB}, bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFIRTC})
 }
 
-func rtcHandler(c *Ctx, sec *Section) bool {
+func rtcEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	ipv4 := f.AFI == bgp.AFIIPv4
+	r := &vpnStateOf(c).rt
+	*r = record.RTCPrefix{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4}
+	r.IsEOR, r.AFI, r.SAFI = true, f.AFI, f.SAFI
+	return r, record.TypeRTC, ipv4
+}
+
+func rtcDecode(c *Ctx, sec *Section) error {
 	st := vpnStateOf(c)
 	ipv4 := sec.Family.AFI == bgp.AFIIPv4
-	r := &st.rt
-	*r = record.RTCPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4}
-	if sec.EOR {
-		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
-		r.IsEOR, r.AFI, r.SAFI = true, sec.Family.AFI, sec.Family.SAFI
-		c.Emit(r, record.TypeRTC, ipv4)
-		return true
-	}
-	ok := decodeSection(c, sec, func(addPath bool) error {
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		st.rtc, err = bgp.DecodeRTC(sec.NLRI, addPath, st.rtc[:0])
 		return err
 	})
-	if !ok {
-		return false
+	if err != nil {
+		return err
 	}
+	r := &st.rt
+	*r = record.RTCPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4}
 	for i := range st.rtc {
 		rt := &st.rtc[i]
 		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
@@ -56,10 +58,9 @@ func rtcHandler(c *Ctx, sec *Section) bool {
 			r.BaseAttrs = c.Attrs
 			r.Nexthop, r.IsNexthopIPv4 = sec.NextHop, sec.NextHop.Is4()
 		}
-		r.Hash = c.s.parts.Reset().Str("rtc").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).
-			Uint(uint64(rt.Length)).Uint(uint64(rt.OriginAS)).Str(r.RouteTarget).Uint(uint64(rt.PathID)).Sum()
+		r.Hash = record.RTCHash(&c.s.parts, c.Router.RouterHash, c.PeerFields.PeerHash, rt.Length, rt.OriginAS, r.RouteTarget, rt.PathID)
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeRTC, ipv4)
 	}
-	return true
+	return nil
 }

@@ -11,34 +11,30 @@ import (
 // record; on announcements the record carries the candidate path decoded from the
 // Tunnel Encapsulation attribute's SR Policy tunnel, shared by the NLRI of the UPDATE.
 func init() {
-	RegisterFamily(srPolicyFamily,
+	RegisterFamily(Family{Decode: srPolicyDecode, EndOfRIB: srPolicyEndOfRIB},
 		bgp.Family{AFI: bgp.AFIIPv4, SAFI: bgp.SAFISRPolicy}, bgp.Family{AFI: bgp.AFIIPv6, SAFI: bgp.SAFISRPolicy})
 }
 
-func srPolicyFamily(c *Ctx, sec *Section) bool {
+func srPolicyEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	ipv4 := f.AFI == bgp.AFIIPv4
+	return &record.SRPolicy{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
+		EORFields: record.EORFields{IsEOR: true, AFI: f.AFI, SAFI: f.SAFI}}, record.TypeSRPolicy, ipv4
+}
+
+func srPolicyDecode(c *Ctx, sec *Section) error {
 	f := sec.Family
 	ipv4 := f.AFI == bgp.AFIIPv4
-	if sec.EOR {
-		r := record.SRPolicy{Head: record.Head{Action: record.ActionDel, Sequence: c.Sequence()},
-			RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4, EORFields: record.EORFields{IsEOR: true, AFI: f.AFI, SAFI: f.SAFI}}
-		c.Emit(&r, record.TypeSRPolicy, ipv4)
-		return true
-	}
 	if len(sec.NLRI) == 0 {
-		return true
+		return nil
 	}
 	var nlri []bgp.SRPolicyNLRI
-	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error {
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		nlri, err = bgp.DecodeSRPolicy(sec.NLRI, f.AFI, addPath, nlri[:0])
 		return err
 	})
 	if err != nil {
-		c.DecodeError(f, err)
-		return false // kept as unknown_nlri
-	}
-	if mismatch {
-		c.AddPathMismatch(f, used)
+		return err
 	}
 	var cp *record.SRPolicyCandidatePath
 	malformed := false
@@ -48,7 +44,7 @@ func srPolicyFamily(c *Ctx, sec *Section) bool {
 			if err != nil {
 				// The routes are still published, flagged; the error is counted and logged.
 				malformed = true
-				c.DecodeError(f, fmt.Errorf("Tunnel Encapsulation attribute of SR Policy routes (offset in the attribute value): %w", err))
+				c.AttrError(f, fmt.Errorf("Tunnel Encapsulation attribute of SR Policy routes (offset in the attribute value): %w", err))
 			} else {
 				cp = candidatePathRecord(te.SRPolicy())
 			}
@@ -74,7 +70,7 @@ func srPolicyFamily(c *Ctx, sec *Section) bool {
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(&r, record.TypeSRPolicy, ipv4)
 	}
-	return true
+	return nil
 }
 
 // tunnelEncapValue returns the value of the UPDATE's Tunnel Encapsulation attribute,

@@ -10,27 +10,28 @@ import (
 // (RFC 4761 section 3.2.4) and the route targets of the UPDATE.
 
 func init() {
-	RegisterFamily(vplsHandler, bgp.Family{AFI: bgp.AFIL2VPN, SAFI: bgp.SAFIVPLS})
+	RegisterFamily(Family{Decode: vplsDecode, EndOfRIB: vplsEndOfRIB}, bgp.Family{AFI: bgp.AFIL2VPN, SAFI: bgp.SAFIVPLS})
 }
 
-func vplsHandler(c *Ctx, sec *Section) bool {
+func vplsEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
+	r := &vpnStateOf(c).vp
+	*r = record.VPLSPrefix{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: true}
+	r.IsEOR, r.AFI, r.SAFI = true, f.AFI, f.SAFI
+	return r, record.TypeVPLS, true
+}
+
+func vplsDecode(c *Ctx, sec *Section) error {
 	st := vpnStateOf(c)
-	r := &st.vp
-	*r = record.VPLSPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: true}
-	if sec.EOR {
-		r.Head = record.Head{Action: record.ActionDel, Sequence: c.Sequence()}
-		r.IsEOR, r.AFI, r.SAFI = true, sec.Family.AFI, sec.Family.SAFI
-		c.Emit(r, record.TypeVPLS, true)
-		return true
-	}
-	ok := decodeSection(c, sec, func(addPath bool) error {
+	err := decodeSection(c, sec, func(addPath bool) error {
 		var err error
 		st.vpls, err = bgp.DecodeVPLS(sec.NLRI, addPath, st.vpls[:0])
 		return err
 	})
-	if !ok {
-		return false
+	if err != nil {
+		return err
 	}
+	r := &st.vp
+	*r = record.VPLSPrefix{RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: true}
 	if sec.Announce {
 		r.BaseAttrs = c.Attrs
 		r.Nexthop, r.IsNexthopIPv4 = sec.NextHop, sec.NextHop.Is4()
@@ -55,22 +56,19 @@ func vplsHandler(c *Ctx, sec *Section) bool {
 		r.VPNRD = st.rdText(rt.RD)
 		r.VEID, r.VEBlockOffset, r.VEBlockSize, r.LabelBase, r.LabelBlockEnd = nil, nil, nil, nil, nil
 		r.PEAddress = rt.PEAddr
-		parts := c.s.parts.Reset().Str("vpls").Str(c.Router.RouterHash).Str(c.PeerFields.PeerHash).Str(r.VPNRD)
 		if rt.IsBGPAD() {
 			r.RFCType = record.VPLSRFC6074
-			parts.Str(r.RFCType).Addr(rt.PEAddr)
 		} else {
 			r.RFCType = record.VPLSRFC4761
 			r.SetBlock(rt.VEID, rt.VEBlockOffset, rt.VEBlockSize, rt.LabelBase)
-			parts.Str(r.RFCType).Uint(uint64(rt.VEID)).Uint(uint64(rt.VEBlockOffset))
 		}
 		r.PathID = nil
 		if rt.HasPathID {
 			r.SetPathID(rt.PathID)
 		}
-		r.Hash = parts.Uint(uint64(rt.PathID)).Sum()
+		r.Hash = record.VPLSHash(&c.s.parts, c.Router.RouterHash, c.PeerFields.PeerHash, r.VPNRD, r.RFCType, rt.PEAddr, rt.VEID, rt.VEBlockOffset, rt.PathID)
 		r.V4Fields = c.V4Fields(sec, i)
 		c.Emit(r, record.TypeVPLS, true)
 	}
-	return true
+	return nil
 }

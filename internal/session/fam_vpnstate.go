@@ -28,15 +28,16 @@ type vpnState struct {
 	rtList []string
 }
 
-type vpnStateKey struct{}
-
 // maxTextCache bounds each text cache; a full cache is emptied.
 const maxTextCache = 4096
 
+// vpnStateOf returns the session's VPN handler storage, its text caches made on first use.
 func vpnStateOf(c *Ctx) *vpnState {
-	return c.State(vpnStateKey{}, func() any {
-		return &vpnState{rds: make(map[bgp.RD]string), rts: make(map[[8]byte]string)}
-	}).(*vpnState)
+	st := &c.s.fam.vpn
+	if st.rds == nil {
+		st.rds, st.rts = make(map[bgp.RD]string), make(map[[8]byte]string)
+	}
+	return st
 }
 
 // rdText returns the text of a route distinguisher.
@@ -68,10 +69,10 @@ func (st *vpnState) rtText(ec [8]byte) string {
 }
 
 // decodeSection runs decode with the section's ADD-PATH setting and, when that fails, the
-// opposite one (counted as an ADD-PATH mismatch). When neither works the error is counted
-// and logged, and it returns false: the handler then declines the section, which the
-// session emits as an unknown_nlri record with the raw NLRI.
-func decodeSection(c *Ctx, sec *Section, decode func(addPath bool) error) bool {
+// opposite one (counted as an ADD-PATH mismatch). It returns the error of the negotiated
+// setting when neither works: the handler returns it, and the session emits the section
+// as an unknown_nlri record with the error.
+func decodeSection(c *Ctx, sec *Section, decode func(addPath bool) error) error {
 	used, mismatch, err := WithAddPathFallback(sec.AddPath, decode)
 	return sectionDecoded(c, sec, used, mismatch, err)
 }
@@ -79,7 +80,7 @@ func decodeSection(c *Ctx, sec *Section, decode func(addPath bool) error) bool {
 // decodeSectionLenient is decodeSection for decoders with a lenient mode: decode(addPath,
 // true) is tried, with both ADD-PATH settings, only when the strict decode fails with
 // both.
-func decodeSectionLenient(c *Ctx, sec *Section, decode func(addPath, lenient bool) error) bool {
+func decodeSectionLenient(c *Ctx, sec *Section, decode func(addPath, lenient bool) error) error {
 	used, mismatch, err := WithAddPathFallback(sec.AddPath, func(addPath bool) error { return decode(addPath, false) })
 	if err != nil {
 		u, m, err2 := WithAddPathFallback(sec.AddPath, func(addPath bool) error { return decode(addPath, true) })
@@ -90,13 +91,12 @@ func decodeSectionLenient(c *Ctx, sec *Section, decode func(addPath, lenient boo
 	return sectionDecoded(c, sec, used, mismatch, err)
 }
 
-func sectionDecoded(c *Ctx, sec *Section, used, mismatch bool, err error) bool {
+func sectionDecoded(c *Ctx, sec *Section, used, mismatch bool, err error) error {
 	if err != nil {
-		c.DecodeError(sec.Family, err)
-		return false
+		return err
 	}
 	if mismatch {
 		c.AddPathMismatch(sec.Family, used)
 	}
-	return true
+	return nil
 }

@@ -15,9 +15,6 @@ type Section struct {
 	Family bgp.Family
 	// Announce is true for MP_REACH_NLRI, false for MP_UNREACH_NLRI.
 	Announce bool
-	// EOR marks an End-of-RIB for the family (an UPDATE with only an empty MP_UNREACH);
-	// NLRI is empty then.
-	EOR bool
 	// NLRI are the raw NLRI bytes of the attribute.
 	NLRI []byte
 	// AddPath is the ADD-PATH setting negotiated for this family and direction (RFC 7911).
@@ -29,9 +26,8 @@ type Section struct {
 	RawNextHop         []byte
 
 	// BMPv4 NLRI indexing (v4.go): index of the first NLRI (0: unknown), NLRI seen by
-	// Ctx.V4Fields, records emitted, decode error reported.
+	// Ctx.V4Fields, records emitted.
 	v4First, v4Seen, v4Emitted int
-	v4Failed                   bool
 }
 
 // Ctx gives a family handler what it needs to build records: the per-peer header, the
@@ -52,8 +48,7 @@ type Ctx struct {
 	HasOriginAS bool
 	peerHash    record.MD5
 	state       *peerState
-	sec         *Section   // the section being handled, for BMPv4 NLRI counting
-	eorFam      bgp.Family // the family of an End-of-RIB handled without a section
+	sec         *Section // the section being handled, for BMPv4 NLRI counting
 }
 
 // Sequence returns the next record sequence number of the session.
@@ -61,28 +56,12 @@ func (c *Ctx) Sequence() uint64 { return c.s.nextSeq() }
 
 // Emit appends one record (its Head.Sequence must come from Sequence) to the batch.
 func (c *Ctx) Emit(r record.Encoder, t record.Type, ipv4 bool) {
-	f := c.eorFam
+	var f bgp.Family
 	if c.sec != nil {
 		c.sec.v4Emitted++
 		f = c.sec.Family
 	}
 	c.s.addRoute(r, t, ipv4, c.peerHash, f)
-}
-
-// State returns the value this session keeps for key, created with mk on first use. Family
-// handlers keep their reusable storage there (decoded routes, a record, text caches), so
-// that a section costs no allocation; the value belongs to the router session (one
-// goroutine) and lives as long as it.
-func (c *Ctx) State(key any, mk func() any) any {
-	if c.s.famState == nil {
-		c.s.famState = make(map[any]any)
-	}
-	v, ok := c.s.famState[key]
-	if !ok {
-		v = mk()
-		c.s.famState[key] = v
-	}
-	return v
 }
 
 // AddPathMismatch reports that f's NLRI only parsed with the opposite ADD-PATH setting.
@@ -100,31 +79,54 @@ func (c *Ctx) Quirk(k WarningKind, f bgp.Family, n int) {
 	c.s.quirk(k, c.Peer, c.state, f, n, note)
 }
 
-// DecodeError reports NLRI of f that could not be decoded at offset (relative to the
-// NLRI start); the section is skipped, the error counted and logged.
-func (c *Ctx) DecodeError(f bgp.Family, err error) {
-	if c.sec != nil {
-		c.sec.v4Failed = true
-	}
+// AttrError reports a path attribute of the UPDATE that a family handler needs and that
+// did not decode (e.g. BGP-LS Attribute, Tunnel Encapsulation). It is counted and logged;
+// the handler still emits the routes (an NLRI that does not decode is returned by Decode
+// instead).
+func (c *Ctx) AttrError(f bgp.Family, err error) {
 	c.s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
-	c.s.logf("router=%s peer=%s peer_type=%d family=%d/%d event=decode_error layer=nlri msg_type=route_monitoring err=%q",
+	c.s.logf("router=%s peer=%s peer_type=%d family=%d/%d event=decode_error layer=path_attribute msg_type=route_monitoring err=%q",
 		c.s.id, c.Peer.Address, c.Peer.Type, f.AFI, f.SAFI, err)
 }
 
-// FamilyHandler turns one section of a family into records. It returns false when it did
-// not handle the section (the session then emits an unknown_nlri record).
-type FamilyHandler func(c *Ctx, sec *Section) bool
+// Family is a registered address family handler: the one contract between the session
+// and the code of a family (see docs/families-howto.md). The session owns everything but
+// decoding and emitting: it finds the sections of the family in an UPDATE, detects the
+// End-of-RIB marker, applies the decode-error policy, counts NLRI for BMPv4 TLVs.
+type Family struct {
+	// Decode decodes sec's NLRI and emits one record per route with c.Emit (Sequence
+	// numbers from c.Sequence). It returns an error when the NLRI do not decode (with
+	// either ADD-PATH setting: decodeSection runs the fallback); it must not have emitted
+	// anything then. The session counts the error, logs it once per message and emits the
+	// section as one unknown_nlri record with the raw NLRI and the error text.
+	Decode func(c *Ctx, sec *Section) error
+	// EndOfRIB returns the family's End-of-RIB record for f (is_eor, afi, safi set, the
+	// common fields from c, h as its head), with its record type and is_ipv4. Nil: the
+	// End-of-RIB is an unknown_nlri record.
+	EndOfRIB func(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool)
+}
 
-var familyHandlers = map[bgp.Family]FamilyHandler{}
+var families = map[bgp.Family]*Family{}
 
-// RegisterFamily installs the handler of a family; family files call it from init.
-func RegisterFamily(h FamilyHandler, families ...bgp.Family) {
-	for _, f := range families {
-		if _, dup := familyHandlers[f]; dup {
+// RegisterFamily installs the handler of families; handler files call it from init (the
+// family's one registry line).
+func RegisterFamily(h Family, fams ...bgp.Family) {
+	for _, f := range fams {
+		if _, dup := families[f]; dup {
 			panic("session: family registered twice: " + f.String())
 		}
-		familyHandlers[f] = h
+		families[f] = &h
 	}
+}
+
+// famState is the family handlers' reusable storage in a session: one typed field per
+// handler kind (no allocation per section once grown; the storage belongs to the router
+// session's goroutine and lives as long as it). A new handler that needs storage adds its
+// field here.
+type famState struct {
+	vpn  vpnState // L3VPN, RTC, MCAST-VPN and SAFI 129, VPLS
+	evpn evpnScratch
+	ls   lsScratch
 }
 
 // WithAddPathFallback runs decode with the negotiated ADD-PATH setting and, when that

@@ -154,8 +154,7 @@ func (s *Session) peerRecord(r *record.Peer, h *bmp.PeerHeader, p *peerState, up
 		IsIPv4:             h.Address.Is4(),
 		RIBFlags:           ribFlags(h, p),
 	}
-	r.Hash = s.parts.Reset().Str("peer").Str(s.router.RouterHash).Addr(p.fields.PeerBGPID).
-		Addr(h.Address).Uint(uint64(h.AS)).Uint(uint64(h.Type)).Str(rd).Sum().String()
+	r.Hash = record.PeerRecordHash(&s.parts, s.router.RouterHash, p.fields.PeerBGPID, h.Address, h.AS, h.Type, rd)
 }
 
 func (s *Session) peerUp(recv time.Time) {

@@ -98,9 +98,7 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		}
 		sec := &s.fsec
 		*sec = Section{Family: m.Family, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family)}
-		if fh := familyHandlers[m.Family]; fh == nil || !s.v4Run(fh, familyCtx(), sec) {
-			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionDel, flags, false)
-		}
+		s.runFamily(h, p, familyCtx, sec, record.ActionDel, flags)
 	}
 	for i := range u.MPReach {
 		m := &u.MPReach[i]
@@ -119,12 +117,29 @@ func (s *Session) routeMonitoring(recv time.Time) {
 		sec := &s.fsec
 		*sec = Section{Family: m.Family, Announce: true, NLRI: m.NLRI, AddPath: hasFamily(s.opts.AddPath, m.Family),
 			NextHop: nh, LinkLocal: ll, RawNextHop: m.RawNextHop}
-		if fh := familyHandlers[m.Family]; fh == nil || !s.v4Run(fh, familyCtx(), sec) {
-			s.unknownNLRI(h, p, m.Family, m.NLRI, record.ActionAdd, flags, false)
-		}
+		s.runFamily(h, p, familyCtx, sec, record.ActionAdd, flags)
 	}
 	s.v4Enter(v4NLRI, 0)
 	s.emitPrefixes(r, p, bgp.FamilyIPv4Unicast, u.NLRI, true, u.Attrs.NextHop, netip.Addr{}, origin, hasOrigin)
+}
+
+// runFamily hands a section of a non-IP family to its handler and applies the session's
+// policy: a family without a handler, or whose NLRI do not decode, is emitted as one
+// unknown_nlri record (with the decode error, counted and logged).
+func (s *Session) runFamily(h *bmp.PeerHeader, p *peerState, ctx func() *Ctx, sec *Section, action string, flags record.RIBFlags) {
+	fh := families[sec.Family]
+	if fh == nil || fh.Decode == nil {
+		s.unknownNLRI(h, p, sec.Family, sec.NLRI, action, flags, false, "")
+		return
+	}
+	err := s.v4Run(fh, ctx(), sec)
+	if err == nil {
+		return
+	}
+	s.cfg.Counters.DecodeErrors[ErrUpdate].Add(1)
+	s.logf("router=%s peer=%s peer_type=%d family=%d/%d event=decode_error layer=nlri msg_type=route_monitoring err=%q",
+		s.id, h.Address, h.Type, sec.Family.AFI, sec.Family.SAFI, err)
+	s.unknownNLRI(h, p, sec.Family, sec.NLRI, action, flags, false, err.Error())
 }
 
 // isIPFamily reports the families whose NLRI are IP prefixes emitted as unicast_prefix
@@ -156,7 +171,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 	if t == record.TypeMulticastPrefix {
 		kind = "multicast"
 	}
-	s.prefixMD5.SetBase(s.parts.Reset().Str(kind).Str(s.router.RouterHash).Str(p.fields.PeerHash).Written())
+	record.UnicastHashBase(&s.prefixMD5, &s.parts, kind, s.router.RouterHash, p.fields.PeerHash)
 	for i := range prefixes {
 		pf := &prefixes[i]
 		r.Kind = t
@@ -195,8 +210,7 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 		if pf.HasPathID {
 			pathID = uint64(pf.PathID)
 		}
-		r.Hash = s.prefixMD5.Sum(s.parts.Reset().Addr(pf.Prefix.Addr()).Uint(uint64(pf.Prefix.Bits())).
-			Bool(ipv4).Uint(pathID).Labels(pf.Labels).Written())
+		r.Hash = record.UnicastHash(&s.prefixMD5, &s.parts, pf.Prefix, ipv4, pathID, pf.Labels)
 		s.addRoute(r, t, ipv4, p.hash, f)
 	}
 }
@@ -205,10 +219,15 @@ func (s *Session) emitPrefixes(r *record.UnicastPrefix, p *peerState, f bgp.Fami
 func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *peerState) {
 	if !isIPFamily(f) {
 		h := &s.msg.Peer
-		ctx := &Ctx{s: s, Peer: h, Update: &s.upd, Router: s.router, PeerFields: p.fields, RIB: r.RIBFlags, peerHash: p.hash, state: p, eorFam: f}
-		if fh := familyHandlers[f]; fh == nil || !fh(ctx, &Section{Family: f, EOR: true}) {
-			s.unknownNLRI(h, p, f, nil, action, r.RIBFlags, true)
+		fh := families[f]
+		if fh == nil || fh.EndOfRIB == nil {
+			s.unknownNLRI(h, p, f, nil, action, r.RIBFlags, true, "")
+			return
 		}
+		ctx := &s.fctx
+		*ctx = Ctx{s: s, Peer: h, Update: &s.upd, Router: s.router, PeerFields: p.fields, RIB: r.RIBFlags, peerHash: p.hash, state: p}
+		rec, t, ipv4 := fh.EndOfRIB(ctx, record.Head{Action: action, Sequence: s.nextSeq()}, f)
+		s.addRoute(rec, t, ipv4, p.hash, f)
 		return
 	}
 	t := recordTypeOf(f)
@@ -221,8 +240,9 @@ func (s *Session) eor(r *record.UnicastPrefix, f bgp.Family, action string, p *p
 	s.addRoute(r, t, r.IsIPv4, p.hash, f)
 }
 
-// unknownNLRI records a route of a family bmpstream does not decode (raw NLRI in hex).
-func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlri []byte, action string, flags record.RIBFlags, eor bool) {
+// unknownNLRI records a route of a family bmpstream does not decode, or a section whose
+// NLRI did not decode (decodeErr), with the raw NLRI in hex.
+func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlri []byte, action string, flags record.RIBFlags, eor bool, decodeErr string) {
 	r := record.UnknownNLRI{
 		Head:         record.Head{Action: action, Sequence: s.nextSeq()},
 		RouterFields: s.router,
@@ -233,6 +253,7 @@ func (s *Session) unknownNLRI(h *bmp.PeerHeader, p *peerState, f bgp.Family, nlr
 		NLRI:         hex.EncodeToString(nlri),
 		RIBFlags:     flags,
 		IsEOR:        eor,
+		Error:        decodeErr,
 	}
 	s.addRoute(&r, record.TypeUnknownNLRI, r.IsIPv4, p.hash, f)
 }

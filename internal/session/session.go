@@ -104,8 +104,6 @@ type Session struct {
 	log   logLimiter
 	// The Route Monitoring state, allocated by the first Route Monitoring message.
 	*routeState
-	// famState holds the family handlers' reusable state (see Ctx.State).
-	famState map[any]any
 	// Encoded peer fields and RIB flags of the current message (see record's CacheInto).
 	peerEnc, ribEnc []byte
 
@@ -131,6 +129,8 @@ type routeState struct {
 	// Context and section handed to family handlers, reused.
 	fctx Ctx
 	fsec Section
+	// fam holds the family handlers' reusable storage (families.go).
+	fam famState
 }
 
 // routeWork allocates the Route Monitoring state if the session has none yet.

@@ -356,21 +356,21 @@ func (s *Session) v4Enter(kind v4SecKind, i int) {
 }
 
 // v4Run runs a family handler on sec, counting the NLRI it emits.
-func (s *Session) v4Run(fh FamilyHandler, c *Ctx, sec *Section) bool {
+func (s *Session) v4Run(fh *Family, c *Ctx, sec *Section) error {
 	sec.v4First = s.v4.first
 	c.sec = sec
-	ok := fh(c, sec)
+	err := fh.Decode(c, sec)
 	c.sec = nil
 	v := &s.v4
-	if !v.perNLRI || v.cur < 0 || !ok || sec.v4Failed {
-		return ok
+	if !v.perNLRI || v.cur < 0 || err != nil {
+		return err
 	}
 	n := sec.v4Emitted
 	if sec.v4Seen > 0 {
 		n = sec.v4Seen
 	}
 	v.order[v.cur].count = n
-	return ok
+	return nil
 }
 
 // v4Fields returns the BMPv4 fields of the i-th NLRI (0-based) of the section being

@@ -28,7 +28,7 @@ func u16p(v uint16) *uint16 { return &v }
 // the item size is a decode error.
 var v4TestFamily = bgp.Family{AFI: 0xfff0, SAFI: 0xf0}
 
-func init() { RegisterFamily(v4TestHandler, v4TestFamily) }
+func init() { RegisterFamily(Family{Decode: v4TestHandler}, v4TestFamily) }
 
 type v4TestRec struct {
 	record.Head
@@ -49,17 +49,13 @@ func (r *v4TestRec) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-func v4TestHandler(c *Ctx, sec *Section) bool {
-	if sec.EOR {
-		return false
-	}
+func v4TestHandler(c *Ctx, sec *Section) error {
 	size := 4
 	if sec.AddPath {
 		size = 8
 	}
 	if len(sec.NLRI)%size != 0 {
-		c.DecodeError(sec.Family, fmt.Errorf("%d bytes of %d-byte items", len(sec.NLRI), size))
-		return true
+		return fmt.Errorf("%d bytes of %d-byte items", len(sec.NLRI), size)
 	}
 	action := record.ActionDel
 	if sec.Announce {
@@ -71,7 +67,7 @@ func v4TestHandler(c *Ctx, sec *Section) bool {
 			AddPath: sec.AddPath, V4Fields: c.V4Fields(sec, i)}
 		c.Emit(r, record.TypeUnknownNLRI, true)
 	}
-	return true
+	return nil
 }
 
 func routeViewsAll(rs []rec) []string {
@@ -202,7 +198,9 @@ func TestV4FamilyHandlerIndexes(t *testing.T) {
 		"test:add 000000a3/item tlvs=10@0:07 add_path=false",
 		"unicast_prefix:add 203.0.113.0/24 status=primary(8) tlvs=10@0:07",
 		"unicast_prefix:add 203.0.114.0/24 tlvs=10@0:07",
-		// Decode error: the NLRI field's index is unknown.
+		// Decode error: the section is one unknown_nlri record; the NLRI field's index is
+		// unknown.
+		"unknown_nlri:add 65520/240",
 		"unicast_prefix:add 203.0.113.0/24 tlvs=10@0:07",
 		"unicast_prefix:add 203.0.114.0/24 tlvs=10@0:07",
 		// No handler: likewise.

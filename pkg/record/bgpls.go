@@ -287,3 +287,16 @@ func (s *LSSRv6SID) AppendJSON(dst []byte) []byte {
 	s.V4Fields.appendTo(&o)
 	return o.close()
 }
+
+// LSNodeHash is the local_node_hash / remote_node_hash recipe: MD5 over "ls_node", the
+// protocol ID, the identifier, the RD text and the node descriptor's TLVs in hex.
+func LSNodeHash(p *Parts, protocol uint8, identifier uint64, rd string, hexDescriptor []byte) MD5 {
+	return p.Reset().Str("ls_node").Uint(uint64(protocol)).Uint(identifier).Str(rd).Bytes(hexDescriptor).Sum()
+}
+
+// LSRouteHash is the hash of the BGP-LS records: MD5 over the record kind ("ls_node",
+// "ls_link", "ls_prefix", "ls_srv6_sid"), router_hash, peer_hash, the RD text, the path
+// ID (0 when absent) and the NLRI's descriptors in hex (hexKey).
+func LSRouteHash(p *Parts, kind, routerHash, peerHash, rd string, pathID uint32, hexKey []byte) MD5 {
+	return p.Reset().Str(kind).Str(routerHash).Str(peerHash).Str(rd).Uint(uint64(pathID)).Bytes(hexKey).Sum()
+}

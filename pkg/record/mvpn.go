@@ -150,3 +150,18 @@ func (a McastAddr) appendQuoted(b []byte) []byte {
 	b, _ = a.AppendText(b)
 	return append(b, '"')
 }
+
+// MVPNHash is the hash of an mvpn record of MCAST-VPN (SAFI 5): MD5 over "mvpn",
+// router_hash, peer_hash, afi, safi, the route type, the route's NLRI value in hex (hexValue)
+// and the path ID (0 when absent).
+func MVPNHash(p *Parts, routerHash, peerHash string, afi uint16, safi, routeType uint8, hexValue []byte, pathID uint32) MD5 {
+	return p.Reset().Str("mvpn").Str(routerHash).Str(peerHash).Uint(uint64(afi)).Uint(uint64(safi)).
+		Uint(uint64(routeType)).Bytes(hexValue).Uint(uint64(pathID)).Sum()
+}
+
+// MVPNPrefixHash is the hash of an mvpn record of SAFI 129 (VPN-IP multicast prefix): MD5
+// over "mvpn", router_hash, peer_hash, afi, safi, rd, prefix, prefix_len and path ID.
+func MVPNPrefixHash(p *Parts, routerHash, peerHash string, afi uint16, safi uint8, rd string, prefix netip.Prefix, pathID uint32) MD5 {
+	return p.Reset().Str("mvpn").Str(routerHash).Str(peerHash).Uint(uint64(afi)).Uint(uint64(safi)).Str(rd).
+		Addr(prefix.Addr()).Uint(uint64(prefix.Bits())).Uint(uint64(pathID)).Sum()
+}

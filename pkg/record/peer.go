@@ -194,3 +194,9 @@ func (p *Peer) AppendJSON(dst []byte) []byte {
 	p.RIBFlags.appendTo(&o)
 	return o.close()
 }
+
+// PeerRecordHash is the hash of a peer record (the same for a peer's up and down): MD5
+// over "peer", router_hash, remote_bgp_id, remote_ip, remote_asn, peer_type and peer_rd.
+func PeerRecordHash(p *Parts, routerHash string, bgpID, addr netip.Addr, as uint32, peerType uint8, rd string) string {
+	return p.Reset().Str("peer").Str(routerHash).Addr(bgpID).Addr(addr).Uint(uint64(as)).Uint(uint64(peerType)).Str(rd).Sum().String()
+}

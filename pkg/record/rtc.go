@@ -64,3 +64,10 @@ func (r *RTCPrefix) AppendJSON(dst []byte) []byte {
 	}
 	return o.close()
 }
+
+// RTCHash is the hash of an rtc record: MD5 over "rtc", router_hash, peer_hash, length,
+// origin_as (0 when absent), route_target and path ID (0 when absent).
+func RTCHash(p *Parts, routerHash, peerHash string, length uint8, originAS uint32, routeTarget string, pathID uint32) MD5 {
+	return p.Reset().Str("rtc").Str(routerHash).Str(peerHash).Uint(uint64(length)).Uint(uint64(originAS)).
+		Str(routeTarget).Uint(uint64(pathID)).Sum()
+}

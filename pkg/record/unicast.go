@@ -94,3 +94,19 @@ func (u *UnicastPrefix) AppendJSON(dst []byte) []byte {
 	}
 	return o.close()
 }
+
+// Route hashes of unicast_prefix and multicast_prefix records (goBMP's recipe): MD5 over
+// the kind ("unicast" or "multicast"), router_hash, peer_hash, then the prefix, its
+// length, is_ipv4, the path ID (0 when absent) and the labels. The first three are the
+// same for every prefix of a peer: UnicastHashBase hashes them once into m, UnicastHash
+// goes on from there for each prefix (p is scratch).
+
+// UnicastHashBase sets m's constant prefix for a peer's prefixes of kind.
+func UnicastHashBase(m *PrefixedMD5, p *Parts, kind, routerHash, peerHash string) {
+	m.SetBase(p.Reset().Str(kind).Str(routerHash).Str(peerHash).Written())
+}
+
+// UnicastHash returns the hash of one prefix (see UnicastHashBase).
+func UnicastHash(m *PrefixedMD5, p *Parts, prefix netip.Prefix, ipv4 bool, pathID uint64, labels []uint32) MD5 {
+	return m.Sum(p.Reset().Addr(prefix.Addr()).Uint(uint64(prefix.Bits())).Bool(ipv4).Uint(pathID).Labels(labels).Written())
+}

@@ -11,6 +11,10 @@ type UnknownNLRI struct {
 	IsIPv4 bool   `json:"is_ipv4"`
 	NLRI   string `json:"nlri"`
 	IsEOR  bool   `json:"is_eor,omitempty"`
+	// Error is the decode error of a section of a decoded family whose NLRI did not
+	// decode (the section is then this one record); empty for families bmpstream does not
+	// decode.
+	Error string `json:"error,omitempty"`
 	RIBFlags
 }
 
@@ -27,6 +31,7 @@ func (u *UnknownNLRI) AppendJSON(dst []byte) []byte {
 	if u.IsEOR {
 		o.boolean("is_eor", true)
 	}
+	o.strNE("error", u.Error)
 	u.RIBFlags.appendTo(&o)
 	return o.close()
 }

@@ -127,3 +127,16 @@ func (v *VPLSPrefix) AppendJSON(dst []byte) []byte {
 	}
 	return o.close()
 }
+
+// VPLSHash is the hash of a vpls record: MD5 over "vpls", router_hash, peer_hash, vpn_rd,
+// rfc_type, then for RFC 6074 (BGP-AD) the PE address, for RFC 4761 the VE ID and VE
+// block offset, then the path ID (0 when absent).
+func VPLSHash(p *Parts, routerHash, peerHash, rd, rfcType string, pe netip.Addr, veID, veBlockOffset uint16, pathID uint32) MD5 {
+	p.Reset().Str("vpls").Str(routerHash).Str(peerHash).Str(rd).Str(rfcType)
+	if rfcType == VPLSRFC6074 {
+		p.Addr(pe)
+	} else {
+		p.Uint(uint64(veID)).Uint(uint64(veBlockOffset))
+	}
+	return p.Uint(uint64(pathID)).Sum()
+}

@@ -8701,6 +8701,7 @@ func (x *UnknownNLRI) appendProto(b []byte) []byte {
 	b = pBool(b, 17, x.IsIPv4)
 	b = pString(b, 18, string(x.NLRI))
 	b = pBool(b, 19, x.IsEOR)
+	b = pString(b, 26, string(x.Error))
 	b = pBool(b, 20, x.RIBFlags.IsAdjRIBInPostPolicy)
 	b = pBool(b, 21, x.RIBFlags.IsAdjRIBOutPostPolicy)
 	b = pBool(b, 22, x.RIBFlags.IsAdjRIBOut)
@@ -8836,6 +8837,13 @@ func (x *UnknownNLRI) unmarshalProto(b []byte) error {
 			var u uint64
 			u, n = protowire.ConsumeVarint(b)
 			x.IsEOR = u != 0
+		case num == 26 && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			x.Error = string(v)
 		case num == 20 && typ == protowire.VarintType:
 			var u uint64
 			u, n = protowire.ConsumeVarint(b)

@@ -8398,6 +8398,7 @@ type UnknownNLRI struct {
 	IsIpv4                bool   `protobuf:"varint,17,opt,name=is_ipv4,json=isIpv4,proto3" json:"is_ipv4,omitempty"`
 	Nlri                  string `protobuf:"bytes,18,opt,name=nlri,proto3" json:"nlri,omitempty"`
 	IsEor                 bool   `protobuf:"varint,19,opt,name=is_eor,json=isEor,proto3" json:"is_eor,omitempty"`
+	Error                 string `protobuf:"bytes,26,opt,name=error,proto3" json:"error,omitempty"`
 	IsAdjRibInPostPolicy  bool   `protobuf:"varint,20,opt,name=is_adj_rib_in_post_policy,json=isAdjRibInPostPolicy,proto3" json:"is_adj_rib_in_post_policy,omitempty"`
 	IsAdjRibOutPostPolicy bool   `protobuf:"varint,21,opt,name=is_adj_rib_out_post_policy,json=isAdjRibOutPostPolicy,proto3" json:"is_adj_rib_out_post_policy,omitempty"`
 	IsAdjRibOut           bool   `protobuf:"varint,22,opt,name=is_adj_rib_out,json=isAdjRibOut,proto3" json:"is_adj_rib_out,omitempty"`
@@ -8569,6 +8570,13 @@ func (x *UnknownNLRI) GetIsEor() bool {
 		return x.IsEor
 	}
 	return false
+}
+
+func (x *UnknownNLRI) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
 }
 
 func (x *UnknownNLRI) GetIsAdjRibInPostPolicy() bool {
@@ -15205,7 +15213,7 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\n" +
 	"\b_path_idB\x13\n" +
 	"\x11_path_status_codeB\x1a\n" +
-	"\x18_path_status_reason_code\"\xcd\x06\n" +
+	"\x18_path_status_reason_code\"\xe3\x06\n" +
 	"\vUnknownNLRI\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1a\n" +
@@ -15228,7 +15236,8 @@ const file_bmpstream_v1_bmpstream_proto_rawDesc = "" +
 	"\x04safi\x18\x10 \x01(\rR\x04safi\x12\x17\n" +
 	"\ais_ipv4\x18\x11 \x01(\bR\x06isIpv4\x12\x12\n" +
 	"\x04nlri\x18\x12 \x01(\tR\x04nlri\x12\x15\n" +
-	"\x06is_eor\x18\x13 \x01(\bR\x05isEor\x127\n" +
+	"\x06is_eor\x18\x13 \x01(\bR\x05isEor\x12\x14\n" +
+	"\x05error\x18\x1a \x01(\tR\x05error\x127\n" +
 	"\x19is_adj_rib_in_post_policy\x18\x14 \x01(\bR\x14isAdjRibInPostPolicy\x129\n" +
 	"\x1ais_adj_rib_out_post_policy\x18\x15 \x01(\bR\x15isAdjRibOutPostPolicy\x12#\n" +
 	"\x0eis_adj_rib_out\x18\x16 \x01(\bR\visAdjRibOut\x12\x1c\n" +
