@@ -241,6 +241,9 @@ func Reclaim(ctx context.Context, interval time.Duration, b *Budget) {
 		metrics.Read(sample)
 		free := sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > reclaimThreshold
 		if peak-now > reclaimThreshold || free {
+			// Twice: buffers of ended sessions that went back to a sync.Pool (the read
+			// buffers) survive one collection in the pool's victim cache.
+			debug.FreeOSMemory()
 			debug.FreeOSMemory()
 		}
 	}
