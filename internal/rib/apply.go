@@ -174,8 +174,9 @@ func (t *Table) applyPeer(rec *record.Peer, res *Result) {
 		return
 	}
 	p.mu.Lock()
+	// the identity fields (IP, ASN, …) are set once, when the peer is created (its hash
+	// covers them), and read without the lock
 	p.state, p.since = PeerUp, ts
-	p.IP, p.ASN, p.BGPID, p.RD, p.Type = rec.RemoteIP, rec.RemoteASN, rec.RemoteBGPID, rec.PeerRD, rec.PeerType
 	p.eor = nil
 	p.mu.Unlock()
 }

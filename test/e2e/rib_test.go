@@ -66,11 +66,18 @@ func TestGoBGPRIBRestart(t *testing.T) {
 	}
 	mark := l.col.count()
 	b2, d := mk(2, 21), mk(4, 40)
-	l.withdraw([]*route{c})
-	l.inject([]*route{b2, d})
+	// The injector re-establishes with an empty table and announces the new one once the
+	// Peer Up is recorded (GoBGP 4.8 races serialising the OPEN for the Peer Up against
+	// UPDATEs sent at establishment; see lab.connect).
+	l.withdraw([]*route{a, b, c})
 	if err := l.inj.EnablePeer(context.Background(), &api.EnablePeerRequest{Address: l.dutAddr}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, waitLong, "the second peer up record", func() bool {
+		return len(filter(l.col.records(), isPeer("up", 0, l.injAddr))) == 2
+	}, l.col.latest())
+	l.waitInjector()
+	l.inject([]*route{a, b2, d})
 	want := []string{"10.9.1.0/24 med=10 stale=false", "10.9.2.0/24 med=21 stale=false", "10.9.4.0/24 med=40 stale=false"}
 	for _, v := range []rib.View{rib.AdjInPre, rib.AdjInPost} {
 		waitFor(t, waitLong, "the re-dump and the sweep in "+v.String(), func() bool { return slices.Equal(paths(v), want) },
