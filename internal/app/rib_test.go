@@ -119,11 +119,24 @@ func TestRIBBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testutil.WaitFor(t, "Peer Downs empty the table", func() bool { return count(nil) == 0 })
-	peers, err := c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The last Peer Downs may be of peers without routes: wait for every peer to be down
+	// too, not only for the count to reach 0.
+	var peers *connect.Response[ribapiv1.ListPeersResponse]
+	testutil.WaitFor(t, "Peer Downs empty the table", func() bool {
+		if count(nil) != 0 {
+			return false
+		}
+		var err error
+		if peers, err = c.ListPeers(ctx, connect.NewRequest(&ribapiv1.ListPeersRequest{})); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range peers.Msg.Peers {
+			if p.State != "down" {
+				return false
+			}
+		}
+		return true
+	})
 	for _, p := range peers.Msg.Peers {
 		if p.State != "down" || len(p.Counts) != 0 {
 			t.Errorf("peer %s after Peer Down: %s, %v", p.Ip, p.State, p.Counts)
