@@ -10,69 +10,22 @@
 # and the key fields of every record equal those of the JSON output.
 #
 # Needs: go, /usr/bin/python3 with python3-protobuf and python3-confluent-kafka,
-# $BMP_TESTDATA. Ports: KFAKE_PORT (default 19393) and BMP_PORT (default 15393) on
-# 127.0.0.1.
+# $BMP_TESTDATA. Every listener is on a kernel-picked port of 127.0.0.1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+NAME=ci-python
+# shellcheck source=scripts/ci-lib.sh
+. "$(dirname "$0")/ci-lib.sh"
 
-BMP_TESTDATA="${BMP_TESTDATA:-$(cd .. && pwd)/shared/testdata}"
-CAPTURE="${CAPTURE:-$BMP_TESTDATA/lab/frr84-mixed.bmp}"
-KFAKE_PORT="${KFAKE_PORT:-19393}"
-BMP_PORT="${BMP_PORT:-15393}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
-
-fail() { echo "ci-python: FAIL: $*" >&2; exit 1; }
 "$PYTHON" -c 'import google.protobuf, confluent_kafka' 2>/dev/null ||
   fail "$PYTHON lacks google.protobuf or confluent_kafka (Debian: apt-get install -y python3-protobuf python3-confluent-kafka)"
-[ -f "$CAPTURE" ] || fail "capture $CAPTURE not found (set BMP_TESTDATA or CAPTURE)"
 
-work="$(mktemp -d)"
-kfake_pid=""
-bmp_pid=""
-cleanup() {
-  # Only the processes this script started, by PID.
-  [ -n "$bmp_pid" ] && kill "$bmp_pid" 2>/dev/null || true
-  [ -n "$kfake_pid" ] && kill "$kfake_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$work"; else echo "ci-python: work dir kept: $work"; fi
-}
-trap cleanup EXIT
+build
+start_kfake
+start_bmpstream --kafka-server "$KAFKA" --kafka-format proto \
+  --dump file --dump-format jsonl --msg-file "$work/records.jsonl"
+replay_and_drain
 
-wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "--- $1" >&2; cat "$1" >&2
-  fail "timed out waiting for '$2' in $1"
-}
-
-echo "ci-python: building"
-make build >/dev/null
-go build -o "$work/kfakeserve" ./internal/tools/kfakeserve
-
-"$work/kfakeserve" --port "$KFAKE_PORT" --data-dir "$work/kfake-data" >"$work/kfake.log" 2>&1 &
-kfake_pid=$!
-wait_for "$work/kfake.log" "listening on" 30
-
-bin/bmpstream --bind-address 127.0.0.1 --source-port "$BMP_PORT" \
-  --metrics-address "" --kafka-server "127.0.0.1:$KFAKE_PORT" --kafka-format proto \
-  --dump file --dump-format jsonl --msg-file "$work/records.jsonl" >"$work/bmpstream.log" 2>&1 &
-bmp_pid=$!
-wait_for "$work/bmpstream.log" "event=listening" 30
-
-echo "ci-python: replaying $CAPTURE"
-bin/bmpreplay -c "127.0.0.1:$BMP_PORT" "$CAPTURE"
-wait_for "$work/bmpstream.log" "event=disconnected" 60
-kill -TERM "$bmp_pid"
-if ! wait "$bmp_pid"; then
-  cat "$work/bmpstream.log" >&2
-  fail "bmpstream exited with an error"
-fi
-bmp_pid=""
-grep -q "event=stopped .*records_undelivered=0" "$work/bmpstream.log" || { cat "$work/bmpstream.log" >&2; fail "bmpstream reported lost records"; }
-
-"$PYTHON" examples/python/consumer.py --bootstrap "127.0.0.1:$KFAKE_PORT" --idle 3 --summary >"$work/summary.json" ||
+"$PYTHON" examples/python/consumer.py --bootstrap "$KAFKA" --idle 3 --summary >"$work/summary.json" ||
   fail "consumer.py failed"
 "$PYTHON" examples/python/check_summary.py "$work/summary.json" "$work/records.jsonl" || fail "the proto records differ from the JSON output"
