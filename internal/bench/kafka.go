@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -84,31 +83,9 @@ func ThroughputKafka(cfg Config, s *Stream, kc KafkaConfig) (res Result, err err
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
-	cpu0, err := c.CPU()
-	if err != nil {
+	if err := measure(ctx, c, s, cfg.Sessions, &res, "kafka", func() (time.Time, error) { return cons.consume(ctx, res.Records) }); err != nil {
 		return res, err
 	}
-	io0, err := c.IO()
-	if err != nil {
-		return res, err
-	}
-	var snd Sender
-	sendErr := make(chan error, 1)
-	go func() { sendErr <- snd.Send(ctx, c.Addr, s.Data, cfg.Sessions) }()
-	end, ferr := cons.consume(ctx, res.Records)
-	cpu1, cerr := c.CPU()
-	io1, ierr := c.IO()
-	mem, merr := c.Mem()
-	if ferr != nil {
-		cancel()
-		return res, errors.Join(fmt.Errorf("kafka: %w", ferr), <-sendErr, fmt.Errorf("collector log:\n%s", c.Log()))
-	}
-	if err := errors.Join(<-sendErr, cerr, ierr, merr); err != nil {
-		return res, err
-	}
-	res.Elapsed, res.SendElapsed = end.Sub(snd.Start), snd.Written.Sub(snd.Start)
-	used := cpu1.Sub(cpu0)
-	res.CPU, res.SysCPU, res.PeakRSS, res.IO = used.Total(), used.System, mem.HWM, io1.Sub(io0)
 	res.derive()
 
 	// Stop the collector, then read whatever else arrived (nothing, if the count was right).

@@ -230,33 +230,13 @@ func Throughput(cfg Config, s *Stream) (res Result, err error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
-	cpu0, err := c.CPU()
-	if err != nil {
-		return res, err
-	}
-	io0, err := c.IO()
-	if err != nil {
-		return res, err
-	}
-	var snd Sender
-	sendErr := make(chan error, 1)
-	go func() { sendErr <- snd.Send(ctx, c.Addr, s.Data, cfg.Sessions) }()
 	deadline, _ := ctx.Deadline()
 	t := &Tally{Proto: proto}
-	end, ferr := Follow(f, t, res.Records, cfg.Poll, deadline)
-	cpu1, cerr := c.CPU()
-	io1, ierr := c.IO()
-	mem, merr := c.Mem()
-	if ferr != nil {
-		cancel()
-		return res, errors.Join(fmt.Errorf("output: %w", ferr), <-sendErr, fmt.Errorf("collector log:\n%s", c.Log()))
-	}
-	if err := errors.Join(<-sendErr, cerr, ierr, merr); err != nil {
+	if err := measure(ctx, c, s, cfg.Sessions, &res, "output", func() (time.Time, error) {
+		return Follow(f, t, res.Records, cfg.Poll, deadline)
+	}); err != nil {
 		return res, err
 	}
-	res.Elapsed, res.SendElapsed = end.Sub(snd.Start), snd.Written.Sub(snd.Start)
-	used := cpu1.Sub(cpu0)
-	res.CPU, res.SysCPU, res.PeakRSS, res.IO = used.Total(), used.System, mem.HWM, io1.Sub(io0)
 	res.OutputBytes = t.Bytes
 	res.derive()
 
@@ -413,4 +393,38 @@ func Blocked(cfg Config, s *Stream, stall time.Duration, limit int64) (res Block
 		res.Verified = true
 	}
 	return res, nil
+}
+
+// measure sends s to the collector over sessions connections while consume reads its
+// output up to the last expected record, and fills res with the elapsed times and the
+// collector's CPU, peak RSS and I/O over the run. what names the output in errors.
+func measure(ctx context.Context, c *Collector, s *Stream, sessions int, res *Result, what string, consume func() (time.Time, error)) error {
+	cpu0, err := c.CPU()
+	if err != nil {
+		return err
+	}
+	io0, err := c.IO()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var snd Sender
+	sendErr := make(chan error, 1)
+	go func() { sendErr <- snd.Send(ctx, c.Addr, s.Data, sessions) }()
+	end, ferr := consume()
+	cpu1, cerr := c.CPU()
+	io1, ierr := c.IO()
+	mem, merr := c.Mem()
+	if ferr != nil {
+		cancel()
+		return errors.Join(fmt.Errorf("%s: %w", what, ferr), <-sendErr, fmt.Errorf("collector log:\n%s", c.Log()))
+	}
+	if err := errors.Join(<-sendErr, cerr, ierr, merr); err != nil {
+		return err
+	}
+	res.Elapsed, res.SendElapsed = end.Sub(snd.Start), snd.Written.Sub(snd.Start)
+	used := cpu1.Sub(cpu0)
+	res.CPU, res.SysCPU, res.PeakRSS, res.IO = used.Total(), used.System, mem.HWM, io1.Sub(io0)
+	return nil
 }
