@@ -25,7 +25,7 @@ func flowspecWithdrawAll(c *Ctx, h record.Head, f bgp.Family, eor bool) *record.
 		rd = "0:0" // a global instance peer (goBMP's text)
 	}
 	return &record.Flowspec{Head: h, RouterFields: c.Router, PeerFields: c.PeerFields, RIBFlags: c.RIB, IsIPv4: ipv4,
-		SpecHash: bgp.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), EORFields: record.EORFields{IsEOR: eor, AFI: f.AFI, SAFI: f.SAFI}}
+		SpecHash: record.FlowspecWithdrawAllKey(!ipv4, c.PeerFields.PeerIP, rd), EORFields: record.EORFields{IsEOR: eor, AFI: f.AFI, SAFI: f.SAFI}}
 }
 
 func flowspecEndOfRIB(c *Ctx, h record.Head, f bgp.Family) (record.Encoder, record.Type, bool) {
@@ -56,15 +56,18 @@ func flowspecDecode(c *Ctx, sec *Section) error {
 		actions = flowspecActions(&c.Update.Attrs)
 	}
 	var hash [16]byte
+	var rdBuf [32]byte
 	for i := range rules {
 		fr := &rules[i]
 		r := record.Flowspec{Head: record.Head{Sequence: c.Sequence()}, RouterFields: c.Router, PeerFields: c.PeerFields,
 			RIBFlags: c.RIB, IsIPv4: ipv4, Rule: fr.Rule(), Spec: flowspecComponents(fr)}
-		hash = fr.SpecHash(!ipv4)
-		r.SpecHash = hex.EncodeToString(hash[:])
+		var rd []byte
 		if fr.HasRD {
-			r.RD = string(fr.AppendRD(nil))
+			rd = fr.AppendRD(rdBuf[:0])
+			r.RD = string(rd)
 		}
+		hash = record.FlowspecSpecHash(rd, !ipv4, fr.Raw)
+		r.SpecHash = hex.EncodeToString(hash[:])
 		if fr.HasPathID {
 			r.SetPathID(fr.PathID)
 		}

@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"crypto/md5"
 	"encoding/binary"
 	"net/netip"
 	"strconv"
@@ -232,39 +231,4 @@ func appendFlowspecRD(dst []byte, rd [8]byte) []byte {
 		dst = append(dst, hexdigits[c>>4], hexdigits[c&0xf])
 	}
 	return dst
-}
-
-// SpecHash is goBMP's FlowSpec key: MD5(AF byte ‖ component bytes) for SAFI 133 and
-// MD5(RD text ‖ AF byte ‖ component bytes) for SAFI 134, the AF byte being 1 for IPv4
-// and 2 for IPv6.
-func (r *FlowspecRule) SpecHash(ipv6 bool) [16]byte {
-	var buf [64]byte
-	b := buf[:0]
-	if r.HasRD {
-		b = r.AppendRD(b)
-	}
-	af := byte(1)
-	if ipv6 {
-		af = 2
-	}
-	b = append(b, af)
-	b = append(b, r.Raw...)
-	return md5.Sum(b)
-}
-
-// FlowspecWithdrawAllKey is goBMP's spec_hash of a withdraw-all (an MP_UNREACH_NLRI
-// without NLRI): the text "withdraw-all:<peer address>:<peer distinguisher>", prefixed
-// with "ipv6:" for an IPv6 family. It is a plain string, not a digest.
-func FlowspecWithdrawAllKey(ipv6 bool, peer netip.Addr, peerRD string) string {
-	b := make([]byte, 0, 64)
-	if ipv6 {
-		b = append(b, "ipv6:"...)
-	}
-	b = append(b, "withdraw-all:"...)
-	if peer.IsValid() {
-		b = peer.AppendTo(b)
-	}
-	b = append(b, ':')
-	b = append(b, peerRD...)
-	return string(b)
 }

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"bytes"
+	"crypto/md5"
 	"encoding/json"
 	"math"
 	"net/netip"
@@ -189,5 +191,35 @@ func TestAllocsFlowspecSRPolicy(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(50, func() { buf = s.AppendJSON(buf[:0]) }); n != 0 {
 		t.Errorf("SRPolicy.AppendJSON allocates %.1f times", n)
+	}
+}
+
+// goBMP's FlowSpec keys: MD5(AF byte ‖ components), MD5(RD text ‖ AF byte ‖ components)
+// for SAFI 134, and the withdraw-all text.
+func TestFlowspecSpecHash(t *testing.T) {
+	comps := []byte{0x01, 0x18, 0xc0, 0x00, 0x02, 0x03, 0x81, 0x11}
+	for _, tc := range []struct {
+		rd   string
+		ipv6 bool
+		want [16]byte
+	}{
+		{"", false, md5.Sum(append([]byte{1}, comps...))},
+		{"", true, md5.Sum(append([]byte{2}, comps...))},
+		{"65000:100", false, md5.Sum(append([]byte("65000:100\x01"), comps...))},
+		{"4200000001:9", true, md5.Sum(append([]byte("4200000001:9\x02"), comps...))},
+	} {
+		if got := FlowspecSpecHash([]byte(tc.rd), tc.ipv6, comps); got != tc.want {
+			t.Errorf("rd %q ipv6 %v: %x, want %x", tc.rd, tc.ipv6, got, tc.want)
+		}
+	}
+	long := bytes.Repeat(comps, 20) // over the stack buffer
+	if got, want := FlowspecSpecHash([]byte("65000:100"), false, long), md5.Sum(append([]byte("65000:100\x01"), long...)); got != want {
+		t.Errorf("long rule: %x, want %x", got, want)
+	}
+	if got := FlowspecWithdrawAllKey(false, netip.MustParseAddr("192.0.2.2"), "0:0"); got != "withdraw-all:192.0.2.2:0:0" {
+		t.Errorf("withdraw-all: %s", got)
+	}
+	if got := FlowspecWithdrawAllKey(true, netip.MustParseAddr("2001:db8::2"), "65000:1"); got != "ipv6:withdraw-all:2001:db8::2:65000:1" {
+		t.Errorf("withdraw-all v6: %s", got)
 	}
 }

@@ -137,3 +137,36 @@ func (p *PrefixedMD5) Sum(rest []byte) MD5 {
 
 // Written returns the parts written so far (e.g. as a PrefixedMD5 base or rest).
 func (p *Parts) Written() []byte { return p.b }
+
+// FlowspecSpecHash is goBMP's FlowSpec key (spec_hash): MD5(AF byte ‖ component bytes) for
+// SAFI 133 and MD5(RD text ‖ AF byte ‖ component bytes) for SAFI 134, the AF byte being 1
+// for IPv4 and 2 for IPv6. rd is the RD's text ("65000:100"), empty for SAFI 133;
+// components are the NLRI's component bytes.
+func FlowspecSpecHash(rd []byte, ipv6 bool, components []byte) [16]byte {
+	var buf [64]byte
+	b := append(buf[:0], rd...)
+	af := byte(1)
+	if ipv6 {
+		af = 2
+	}
+	b = append(b, af)
+	b = append(b, components...)
+	return md5.Sum(b)
+}
+
+// FlowspecWithdrawAllKey is goBMP's spec_hash of a withdraw-all (an MP_UNREACH_NLRI
+// without NLRI): the text "withdraw-all:<peer address>:<peer distinguisher>", prefixed
+// with "ipv6:" for an IPv6 family. It is a plain string, not a digest.
+func FlowspecWithdrawAllKey(ipv6 bool, peer netip.Addr, peerRD string) string {
+	b := make([]byte, 0, 64)
+	if ipv6 {
+		b = append(b, "ipv6:"...)
+	}
+	b = append(b, "withdraw-all:"...)
+	if peer.IsValid() {
+		b = peer.AppendTo(b)
+	}
+	b = append(b, ':')
+	b = append(b, peerRD...)
+	return string(b)
+}
