@@ -6,6 +6,9 @@ LDFLAGS   := -X github.com/bmpstream/bmpstream/internal/buildinfo.Version=$(VERS
 BMP_TESTDATA ?= $(abspath ../shared/testdata)
 export BMP_TESTDATA
 FUZZTIME  ?= 10s
+# No "Entering directory" lines from the sub-makes of a recipe (make test runs
+# make test-deployment).
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all build run test test-allocs test-short test-browser fuzz bench lint clean generate check-generate
 

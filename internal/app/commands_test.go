@@ -130,6 +130,13 @@ func TestMakeRunStdout(t *testing.T) {
 	}
 	cmd := exec.Command("make", "run", "RUN_FLAGS=--version", "VERSION=v0.0.0-maketest", "BIN="+t.TempDir())
 	cmd.Dir = testutil.RepoRoot()
+	// As a user types it: not a sub-make of `make test` (whose MAKELEVEL would make this
+	// make print "Entering directory" lines on stdout).
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKELEVEL" && k != "MAKEFLAGS" && k != "MFLAGS" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
