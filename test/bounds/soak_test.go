@@ -75,9 +75,23 @@ func TestSoakMemoryLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every router connects before any streams: a connection that arrives while the budget
+	// is exceeded is refused (connections_refused_total{reason="memory_limit"}), which is
+	// not what this test is about.
+	conns := make([]net.Conn, 20)
+	for i := range conns {
+		conns[i] = dialFrom(t, fmt.Sprintf("127.0.2.%d", i+1), c.Addr)
+	}
+	testutil.WaitFor(t, "20 connections admitted", func() bool {
+		for i := range conns {
+			if c.metric(t, fmt.Sprintf(`bmpstream_connections_total{router="127.0.2.%d"}`, i+1)) != 1 {
+				return false
+			}
+		}
+		return true
+	})
 	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		cn := dialFrom(t, fmt.Sprintf("127.0.2.%d", i+1), c.Addr)
+	for _, cn := range conns {
 		wg.Add(1)
 		go func() { defer wg.Done(); cn.Write(buf.Bytes()); cn.Close() }()
 	}
